@@ -1,0 +1,275 @@
+"""Constant argument values: evaluate spec expressions to Python values and bind them to a schema."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from compiler import ir
+from compiler.catalog.base import ArgSpec
+from compiler.diagnostics import Diagnostic, error
+from compiler.source import Span
+from compiler.suggest import did_you_mean
+
+WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
+
+
+@dataclass(frozen=True)
+class IO:
+    """The `in -> out` form of an explicit argument, e.g. `linear(1600 -> 128)`."""
+
+    inp: Any
+    out: Any
+
+
+@dataclass(frozen=True)
+class Word:
+    """A bare name used as a value (`padding=same`, `loss=mse`)."""
+
+    text: str
+
+
+class NotConstant(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        super().__init__(diagnostic.message)
+        self.diagnostic = diagnostic
+
+
+def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
+    """Evaluate a constant expression; names look up block parameters, then true/false/none."""
+    if isinstance(expr, ir.Int | ir.Float | ir.Str):
+        return expr.value
+    if isinstance(expr, ir.Name):
+        if expr.id in env:
+            return env[expr.id]
+        if expr.id in WORDS:
+            return WORDS[expr.id]
+        return Word(expr.id)
+    if isinstance(expr, ir.Neg):
+        value = constant(expr.operand, env)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise NotConstant(error("E-arg-type", "only numbers can be negated", expr.span))
+        return -value
+    if isinstance(expr, ir.ListExpr):
+        return tuple(constant(item, env) for item in expr.items)
+    if isinstance(expr, ir.Chain) and len(expr.steps) == 2:
+        return IO(constant(expr.steps[0], env), constant(expr.steps[1], env))
+    if isinstance(expr, ir.BinOp):
+        left, right = constant(expr.left, env), constant(expr.right, env)
+        if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
+            raise NotConstant(error("E-arg-type", f"`{expr.op}` needs numbers on both sides", expr.span))
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        if right == 0:
+            raise NotConstant(error("E-arg-type", "division by zero", expr.span))
+        return left // right if isinstance(left, int) and isinstance(right, int) else left / right
+    raise NotConstant(
+        error(
+            "E-arg-type",
+            "expected a constant value here (a number, string, name or list)",
+            expr.span,
+            label="not a constant",
+        )
+    )
+
+
+def describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return "an integer"
+    if isinstance(value, float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Word):
+        return f"the name `{value.text}`"
+    if isinstance(value, tuple):
+        return "a list"
+    if isinstance(value, IO):
+        return "an `in -> out` pair"
+    return "nothing" if value is None else type(value).__name__
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
+    """Validate and normalize one value; returns (value, problem) with problem '' when fine."""
+    kind = spec.kind
+    if isinstance(value, Word) and kind in ("choice", "padding", "str"):
+        value = value.text
+    if kind in ("optional_int", "optional_ints", "optional_float") and value is None:
+        return None, ""
+    if kind in ("int", "optional_int"):
+        if not _is_int(value):
+            return value, f"`{spec.name}` of {owner} must be an integer, not {describe(value)}"
+    elif kind in ("float", "optional_float"):
+        if _is_int(value):
+            value = float(value)
+        if not isinstance(value, float):
+            return value, f"`{spec.name}` of {owner} must be a number, not {describe(value)}"
+    elif kind == "bool":
+        if not isinstance(value, bool):
+            return value, f"`{spec.name}` of {owner} must be true or false, not {describe(value)}"
+    elif kind == "choice" or kind == "str":
+        if not isinstance(value, str):
+            return value, f"`{spec.name}` of {owner} must be one of {', '.join(spec.choices)}, not {describe(value)}"
+        if spec.choices and value not in spec.choices:
+            hint = did_you_mean(value, spec.choices)
+            return value, f"`{spec.name}` of {owner} must be one of {', '.join(spec.choices)}, not `{value}`" + (
+                f"; {hint}" if hint else ""
+            )
+        return value, ""
+    elif kind in ("ints", "optional_ints", "padding", "adaptive"):
+        if kind == "padding" and isinstance(value, str):
+            if value in ("same", "valid"):
+                return value, ""
+            return value, f"`padding` of {owner} must be an integer, a list, `same` or `valid`, not `{value}`"
+        items = value if isinstance(value, tuple) else (value,)
+        ok = all(_is_int(v) or (kind == "adaptive" and v is None) for v in items)
+        if not ok or (isinstance(value, tuple) and len(value) != spec.arity):
+            want = f"an integer or a list of {spec.arity} integers" if spec.arity > 1 else "an integer"
+            return value, f"`{spec.name}` of {owner} must be {want}, not {describe(value)}"
+        if spec.arity == 1 and isinstance(value, tuple):
+            value = value[0]
+        return value, _range_problem(spec, [v for v in items if v is not None], owner)
+    elif kind == "int_list":
+        items = value if isinstance(value, tuple) else (value,)
+        if not items or not all(_is_int(v) for v in items):
+            return value, f"`{spec.name}` of {owner} must be a list of integers, not {describe(value)}"
+        return tuple(items), ""
+    return value, _range_problem(spec, [value], owner)
+
+
+def _range_problem(spec: ArgSpec, values: list[Any], owner: str) -> str:
+    for v in values:
+        if spec.minimum is not None and v < spec.minimum:
+            return f"`{spec.name}` of {owner} must be at least {spec.minimum:g}, not {v}"
+        if spec.maximum is not None and v > spec.maximum:
+            return f"`{spec.name}` of {owner} must be at most {spec.maximum:g}, not {v}"
+    return ""
+
+
+@dataclass(frozen=True)
+class BoundArg:
+    value: Any
+    span: Span
+
+
+def bind(
+    owner: str,
+    schema: tuple[ArgSpec, ...],
+    call_args: list[tuple[ir.Arg, Any]],
+    call_span: Span,
+    io: tuple[str, str] | None = None,
+    varargs: bool = False,
+) -> tuple[dict[str, Any], dict[str, Span], list[Diagnostic]]:
+    """Bind evaluated (positional, keyword) arguments to the schema, checking names, counts and types.
+
+    With `varargs`, every positional value goes into the first schema entry as a tuple
+    (`reshape(4, 7, 7)`, `permute(0, 2, 1)`).
+    """
+    diags: list[Diagnostic] = []
+    values: dict[str, Any] = {}
+    spans: dict[str, Span] = {}
+    positional = [(a, v) for a, v in call_args if a.name is None]
+    keywords = [(a, v) for a, v in call_args if a.name is not None]
+    if varargs and positional:
+        first = schema[0].name
+        flat = (
+            positional[0][1]
+            if len(positional) == 1 and isinstance(positional[0][1], tuple)
+            else tuple(v for _, v in positional)
+        )
+        values[first] = flat
+        spans[first] = positional[0][0].span.merge(positional[-1][0].span)
+        positional = []
+    for index, (arg, value) in enumerate(positional):
+        if index == 0 and isinstance(value, IO) and io is not None:
+            values[io[0]], values[io[1]] = value.inp, value.out
+            spans[io[0]] = spans[io[1]] = arg.span
+            continue
+        if index >= len(schema):
+            diags.append(
+                error(
+                    "E-arg-count",
+                    f"{owner} takes at most {len(schema)} positional argument{'s' * (len(schema) != 1)}, "
+                    f"but {len(positional)} were given",
+                    arg.span,
+                    label="extra argument",
+                    help=_signature_help(owner, schema),
+                )
+            )
+            break
+        name = schema[index].name
+        values[name], spans[name] = value, arg.span
+    for arg, value in keywords:
+        assert arg.name is not None and arg.name_span is not None
+        spec = next((s for s in schema if s.name == arg.name or arg.name in s.aliases), None)
+        if spec is None:
+            names = [s.name for s in schema] + [a for s in schema for a in s.aliases]
+            hint = did_you_mean(arg.name, names)
+            diags.append(
+                error(
+                    "E-unknown-arg",
+                    f"{owner} has no argument `{arg.name}`",
+                    arg.name_span,
+                    label="unknown argument",
+                    help=hint or _signature_help(owner, schema),
+                )
+            )
+            continue
+        if spec.name in values:
+            diags.append(
+                error(
+                    "E-arg-count",
+                    f"argument `{spec.name}` of {owner} is given twice",
+                    arg.span,
+                    label="given again here",
+                    secondary=(),
+                    help="remove one of them",
+                )
+            )
+            continue
+        values[spec.name], spans[spec.name] = value, arg.span
+    bound: dict[str, Any] = {}
+    for spec in schema:
+        if spec.name not in values:
+            if spec.required:
+                diags.append(
+                    error(
+                        "E-arg-count",
+                        f"{owner} needs the argument `{spec.name}`",
+                        call_span,
+                        label=f"`{spec.name}` missing",
+                        help=_signature_help(owner, schema),
+                    )
+                )
+            else:
+                bound[spec.name] = spec.default
+            continue
+        value, problem = check_arg(spec, values[spec.name], owner)
+        if problem:
+            diags.append(error("E-arg-type", problem, spans[spec.name], label=f"{describe(values[spec.name])}"))
+        bound[spec.name] = value
+    return bound, spans, diags
+
+
+def _signature_help(owner: str, schema: tuple[ArgSpec, ...]) -> str:
+    parts = [s.name if s.required else f"{s.name}={_show_default(s.default)}" for s in schema]
+    return f"{owner}({', '.join(parts)})"
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "none"
+    return repr(value)

@@ -1,0 +1,17 @@
+"""The layer catalog: every layer kind the language knows, in one registry."""
+
+from __future__ import annotations
+
+from compiler.catalog import activation, combine, conv, dense, norm, pool, recurrent, structure
+from compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
+
+CATALOG: dict[str, LayerSpec] = {
+    spec.name: spec
+    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine)
+    for spec in module.LAYERS
+}
+
+# `+`, `-` and `*` between values are written as operators, not called by name
+OPERATOR_LAYERS = {"+": "add", "-": "sub", "*": "mul"}
+
+__all__ = ["CATALOG", "OPERATOR_LAYERS", "REQUIRED", "ArgSpec", "Args", "LayerSpec", "ShapeError"]

@@ -1,0 +1,88 @@
+"""What a layer kind is: its argument schema, shape rule, parameter count and PyTorch form."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler.tensor_types import TensorType
+
+REQUIRED: Any = object()
+
+Args = dict[str, Any]
+
+
+class ShapeError(Exception):
+    """Raised by a shape rule; the shape pass turns it into a diagnostic at the layer."""
+
+    def __init__(
+        self, message: str, *, code: str = "E-shape", label: str = "", help: str = "", notes: tuple[str, ...] = ()
+    ):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+        self.label = label
+        self.help = help
+        self.notes = notes
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One argument. `kind` is a type name understood by compiler.args.check_arg."""
+
+    name: str
+    kind: str  # int, float, bool, choice, ints (int or tuple of `arity` ints), padding, dims, optional_int, int_or_none_list
+    default: Any = REQUIRED
+    choices: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    aliases: tuple[str, ...] = ()
+    arity: int = 1  # for `ints`/`padding`: how many values a tuple must hold
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+ShapeRule = Callable[[list[TensorType], Args], TensorType]
+ParamRule = Callable[[list[TensorType], Args], int]
+# (class expression, constructor arguments) or None for a parameter-free functional op
+ModuleRule = Callable[[list[TensorType], Args], tuple[str, list[str]] | None]
+# forward expression given the attribute expression (or None) and the input variable names
+CallRule = Callable[[str | None, list[str], Args], str]
+
+
+def _no_params(inputs: list[TensorType], args: Args) -> int:
+    return 0
+
+
+def _module_call(attr: str | None, names: list[str], args: Args) -> str:
+    return f"{attr}({', '.join(names)})"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    name: str
+    category: str
+    doc: str
+    args: tuple[ArgSpec, ...]
+    shape: ShapeRule
+    module: ModuleRule
+    params: ParamRule = _no_params
+    call: CallRule = _module_call
+    # an explicit `a -> b` first argument binds these two arguments (e.g. in_features, out_features)
+    io: tuple[str, str] | None = None
+    # attribute-name prefix for generated code (conv1, conv2, fc1...)
+    prefix: str = ""
+    accepts_int_input: bool = False
+    arity: int = 1  # number of tensor inputs; 0 means "any number >= 2"
+    example: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def arg(self, name: str) -> ArgSpec | None:
+        for spec in self.args:
+            if spec.name == name or name in spec.aliases:
+                return spec
+        return None

@@ -1,0 +1,99 @@
+"""Layers with several tensor inputs: `+`, `-`, `*` (broadcasting) and concat."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from compiler.catalog.structure import _norm_dim
+from compiler.symbolic import Dim, add
+from compiler.tensor_types import TensorType, show_shape
+
+
+def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:
+    """PyTorch broadcasting: align from the right; sizes must be equal or 1."""
+    if a.dtype != b.dtype:
+        raise ShapeError(
+            f"`{op}` mixes {a.dtype} and {b.dtype}",
+            code="E-dtype",
+            label=f"{a.dtype} {op} {b.dtype}",
+            help="both sides must have the same dtype",
+        )
+    out: list[Dim] = []
+    for i in range(1, max(a.rank, b.rank) + 1):
+        da = a.shape[-i] if i <= a.rank else 1
+        db = b.shape[-i] if i <= b.rank else 1
+        if da == db or db == 1:
+            out.append(da)
+        elif da == 1:
+            out.append(db)
+        else:
+            raise ShapeError(
+                f"`{op}` needs equal or broadcastable shapes, but got {show_shape(a.shape)} and {show_shape(b.shape)}",
+                label=f"{show_shape(a.shape)} {op} {show_shape(b.shape)}",
+                notes=(f"dim {max(a.rank, b.rank) - i} differs: {da} vs {db}",),
+                help="make the branches agree, e.g. with a 1x1 conv2d on the shortcut (`conv2d(c, 1, stride=...)`)",
+            )
+    return TensorType(a.dtype, tuple(reversed(out)), a.spatial and b.spatial)
+
+
+def _binary(name: str, op: str) -> LayerSpec:
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        a, b = inputs
+        return broadcast(a, b, op)
+
+    return LayerSpec(
+        name=name,
+        category="combine",
+        doc=f"Elementwise `{op}` of two values (PyTorch broadcasting).",
+        args=(),
+        shape=shape,
+        module=lambda inputs, args: None,
+        call=lambda attr, names, args: f" {op} ".join(names),
+        accepts_int_input=True,
+        arity=2,
+        example=f"a {op} b",
+    )
+
+
+def _concat_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    first = inputs[0]
+    dim = _norm_dim(args["dim"], first.rank, "concat")
+    if dim == 0:
+        raise ShapeError(
+            "concat along dim 0 would join batches", code="E-arg-type", help="concatenate along dim 1 or later"
+        )
+    total: Dim = 0
+    for t in inputs:
+        if (
+            t.rank != first.rank
+            or t.dtype != first.dtype
+            or any(i != dim and x != y for i, (x, y) in enumerate(zip(t.shape, first.shape, strict=False)))
+        ):
+            raise ShapeError(
+                f"concat along dim {args['dim']} needs every other dim equal, but got "
+                + " and ".join(show_shape(x.shape) for x in inputs),
+                label="shapes: " + ", ".join(show_shape(x.shape) for x in inputs),
+                help="resize the branches so they differ only along the concatenated dim",
+            )
+        total = add(total, t.shape[dim])
+    shape = list(first.shape)
+    shape[dim] = total
+    return first.with_shape(tuple(shape), spatial=all(t.spatial for t in inputs))
+
+
+CONCAT = LayerSpec(
+    name="concat",
+    category="combine",
+    doc="Concatenate two or more values along `dim` (default 1, the channels/features).",
+    args=(ArgSpec("dim", "int", default=1),),
+    shape=_concat_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"torch.cat([{', '.join(names)}], dim={args['dim']})",
+    accepts_int_input=True,
+    arity=0,
+    example="concat(a, b, dim=1)",
+)
+
+ADD = _binary("add", "+")
+SUB = _binary("sub", "-")
+MUL = _binary("mul", "*")
+LAYERS = (ADD, SUB, MUL, CONCAT)

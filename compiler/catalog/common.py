@@ -1,0 +1,96 @@
+"""Checks and arithmetic that several shape rules share."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ShapeError
+from compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
+from compiler.tensor_types import TensorType, show_shape
+
+
+def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) -> None:
+    if t.rank not in ranks:
+        want = " or ".join(f"{r}-D" for r in ranks)
+        raise ShapeError(
+            f"{layer} expects a {want} input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
+            label=f"input is {show_shape(t.shape)}",
+            help=_rank_help(t, ranks, layer),
+        )
+
+
+def _rank_help(t: TensorType, ranks: tuple[int, ...], layer: str) -> str:
+    if t.rank > max(ranks) and max(ranks) == 2:
+        return "add `flatten` before it"
+    if t.rank < min(ranks):
+        return f"reshape the input first, e.g. `reshape(...)` to add the missing dimensions for {layer}"
+    return ""
+
+
+def need_float(t: TensorType, layer: str) -> None:
+    if not t.is_float:
+        raise ShapeError(
+            f"{layer} needs a floating-point input, but its input is {t.dtype}",
+            code="E-dtype",
+            label=f"input dtype is {t.dtype}",
+            help="token ids go through `embedding` first; otherwise declare the input as float32",
+        )
+
+
+def concrete(d: Dim, what: str, layer: str) -> int:
+    if isinstance(d, int):
+        return d
+    names = ", ".join(sorted(symbols(d)))
+    raise ShapeError(
+        f"{layer} needs a concrete {what}, but it depends on the symbolic dimension {names} ({show(d)})",
+        code="E-symbolic",
+        label=f"{what} is {show(d)}",
+        help=f"give {names} a fixed size in the input declaration, or use an adaptive pool before this layer",
+    )
+
+
+def tuple_arg(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
+    return (value,) * n if isinstance(value, int) else tuple(value)
+
+
+def window_out(
+    length: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool, layer: str, axis: str
+) -> Dim:
+    """Output length of a conv or pool window along one axis (PyTorch's formula)."""
+    extent = dilation * (kernel - 1) + 1
+    span = sub(add(length, 2 * padding), extent)
+    out = add(ceildiv(span, stride) if ceil_mode else floordiv(span, stride), 1)
+    if ceil_mode:
+        # PyTorch drops the last window when it would start inside the right padding
+        if isinstance(length, int):
+            if (out - 1) * stride >= length + padding:  # type: ignore[operator]
+                out = out - 1  # type: ignore[operator]
+        elif padding > 0 or stride > extent:
+            concrete(length, f"size along {axis} (ceil_mode makes the result depend on it)", layer)
+    if isinstance(out, int) and out < 1:
+        raise ShapeError(
+            f"{layer} shrinks {axis} to {out}: ({show(length)} + 2*{padding} - {extent}) // {stride} + 1 = {out}",
+            label=f"{axis} becomes {out}",
+            help="the input is too small for this window: reduce the kernel or stride, add padding, "
+            "or remove a pooling layer earlier",
+        )
+    return out
+
+
+def transpose_out(
+    length: Dim, kernel: int, stride: int, padding: int, output_padding: int, dilation: int, layer: str, axis: str
+) -> Dim:
+    out = add(add(mul(sub(length, 1), stride), dilation * (kernel - 1) + output_padding + 1), -2 * padding)
+    if isinstance(out, int) and out < 1:
+        raise ShapeError(
+            f"{layer} gives a non-positive size {out} along {axis}",
+            label=f"{axis} becomes {out}",
+            help="reduce the padding",
+        )
+    return out
+
+
+def channels(t: TensorType, layer: str) -> int:
+    return concrete(t.shape[1], "channel count (dim 1)", layer)
+
+
+def get(args: Args, name: str) -> object:
+    return args[name]

@@ -1,0 +1,171 @@
+"""Convolutions and transposed convolutions over 1, 2 or 3 spatial dimensions."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
+from compiler.symbolic import Dim
+from compiler.tensor_types import TensorType
+
+_LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
+
+
+def _axis_names(n: int) -> tuple[str, ...]:
+    return {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}[n]
+
+
+def _check_groups(layer: str, in_ch: int, out_ch: int, groups: int) -> None:
+    if in_ch % groups or out_ch % groups:
+        raise ShapeError(
+            f"{layer} groups={groups} must divide both in_channels={in_ch} and out_channels={out_ch}",
+            label=f"groups={groups}",
+            help="choose groups that divides both channel counts",
+        )
+
+
+def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorType, out: int) -> None:
+    if declared is not None and declared != actual:
+        raise ShapeError(
+            f"{layer} expects {declared} input channels, but its input has {actual} {t}",
+            label=f"declared in_channels={declared}",
+            help=f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+        )
+
+
+def _conv_rule(n: int):
+    layer = f"conv{n}d"
+
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        (t,) = inputs
+        need_float(t, layer)
+        need_rank(t, (n + 2,), layer, _LAYOUT[n])
+        in_ch = channels(t, layer)
+        out_ch = args["channels"]
+        _check_in_channels(layer, args["in_channels"], in_ch, t, out_ch)
+        _check_groups(layer, in_ch, out_ch, args["groups"])
+        kernel = tuple_arg(args["kernel"], n)
+        stride = tuple_arg(args["stride"], n)
+        dilation = tuple_arg(args["dilation"], n)
+        padding = args["padding"]
+        spatial: list[Dim] = []
+        if padding == "same":
+            if any(s != 1 for s in stride):
+                raise ShapeError(
+                    f"{layer} padding=same needs stride 1, but stride is {args['stride']}",
+                    code="E-arg-type",
+                    label="padding=same",
+                    help="use an explicit padding with a stride, e.g. padding=1 for kernel 3",
+                )
+            spatial = list(t.shape[2:])
+        else:
+            pads = (0,) * n if padding == "valid" else tuple_arg(padding, n)
+            for axis, (length, k, s, p, d) in enumerate(zip(t.shape[2:], kernel, stride, pads, dilation, strict=False)):
+                spatial.append(window_out(length, k, s, p, d, False, layer, _axis_names(n)[axis]))
+        return t.with_shape((t.shape[0], out_ch, *spatial), spatial=True)
+
+    def params(inputs: list[TensorType], args: Args) -> int:
+        in_ch = inputs[0].shape[1]
+        assert isinstance(in_ch, int)
+        weights = args["channels"] * (in_ch // args["groups"])
+        for k in tuple_arg(args["kernel"], n):
+            weights *= k
+        return weights + (args["channels"] if args["bias"] else 0)
+
+    def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+        rendered = [repr(inputs[0].shape[1]), repr(args["channels"]), f"kernel_size={args['kernel']!r}"]
+        for name, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
+            if args[name] != default:
+                rendered.append(f"{name}={args[name]!r}")
+        if not args["bias"]:
+            rendered.append("bias=False")
+        return f"nn.Conv{n}d", rendered
+
+    return shape, params, module
+
+
+def _conv_args(n: int, transpose: bool) -> tuple[ArgSpec, ...]:
+    args = [
+        ArgSpec("channels", "int", minimum=1, aliases=("out_channels", "out")),
+        ArgSpec("kernel", "ints", minimum=1, aliases=("kernel_size",), arity=n),
+        ArgSpec("stride", "ints", default=1, minimum=1, arity=n),
+        ArgSpec("padding", "ints" if transpose else "padding", default=0, minimum=0, arity=n),
+    ]
+    if transpose:
+        args.append(ArgSpec("output_padding", "ints", default=0, minimum=0, arity=n))
+    args += [
+        ArgSpec("dilation", "ints", default=1, minimum=1, arity=n),
+        ArgSpec("groups", "int", default=1, minimum=1),
+        ArgSpec("bias", "bool", default=True),
+        ArgSpec("in_channels", "optional_int", default=None, minimum=1, aliases=("in",)),
+    ]
+    return tuple(args)
+
+
+def _transpose_rule(n: int):
+    layer = f"conv_transpose{n}d"
+
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        (t,) = inputs
+        need_float(t, layer)
+        need_rank(t, (n + 2,), layer, _LAYOUT[n])
+        in_ch = channels(t, layer)
+        out_ch = args["channels"]
+        _check_in_channels(layer, args["in_channels"], in_ch, t, out_ch)
+        _check_groups(layer, in_ch, out_ch, args["groups"])
+        kernel, stride, pads, out_pads, dilation = (
+            tuple_arg(args[k], n) for k in ("kernel", "stride", "padding", "output_padding", "dilation")
+        )
+        for op, s, d in zip(out_pads, stride, dilation, strict=False):
+            if op >= max(s, d):
+                raise ShapeError(
+                    f"{layer} output_padding={op} must be smaller than stride or dilation ({max(s, d)})",
+                    code="E-arg-type",
+                    label=f"output_padding={op}",
+                    help="output_padding only resolves the ambiguity of a strided transpose; keep it below the stride",
+                )
+        spatial = [
+            transpose_out(length, k, s, p, op, d, layer, _axis_names(n)[i])
+            for i, (length, k, s, p, op, d) in enumerate(
+                zip(t.shape[2:], kernel, stride, pads, out_pads, dilation, strict=False)
+            )
+        ]
+        return t.with_shape((t.shape[0], out_ch, *spatial), spatial=True)
+
+    def params(inputs: list[TensorType], args: Args) -> int:
+        in_ch = inputs[0].shape[1]
+        assert isinstance(in_ch, int)
+        weights = in_ch * (args["channels"] // args["groups"])
+        for k in tuple_arg(args["kernel"], n):
+            weights *= k
+        return weights + (args["channels"] if args["bias"] else 0)
+
+    def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+        rendered = [repr(inputs[0].shape[1]), repr(args["channels"]), f"kernel_size={args['kernel']!r}"]
+        for name, default in (("stride", 1), ("padding", 0), ("output_padding", 0), ("groups", 1), ("dilation", 1)):
+            if args[name] != default:
+                rendered.append(f"{name}={args[name]!r}")
+        if not args["bias"]:
+            rendered.append("bias=False")
+        return f"nn.ConvTranspose{n}d", rendered
+
+    return shape, params, module
+
+
+def _make(n: int, transpose: bool) -> LayerSpec:
+    shape, params, module = _transpose_rule(n) if transpose else _conv_rule(n)
+    name = f"conv_transpose{n}d" if transpose else f"conv{n}d"
+    return LayerSpec(
+        name=name,
+        category="conv",
+        doc=f"{'Transposed c' if transpose else 'C'}onvolution over {_LAYOUT[n]}; in_channels is inferred.",
+        args=_conv_args(n, transpose),
+        shape=shape,
+        params=params,
+        module=module,
+        io=("in_channels", "channels"),
+        prefix="deconv" if transpose else "conv",
+        example=f"{name}(32, kernel=3{', stride=2' if transpose else ''})",
+    )
+
+
+LAYERS = tuple(_make(n, False) for n in (1, 2, 3)) + tuple(_make(n, True) for n in (1, 2))

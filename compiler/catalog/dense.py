@@ -1,0 +1,99 @@
+"""Linear and embedding layers."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from compiler.catalog.common import concrete, need_float
+from compiler.tensor_types import TensorType, show_shape
+
+
+def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    need_float(t, "linear")
+    if t.rank < 2:
+        raise ShapeError(f"linear expects at least a 2-D input [N, features], but its input is {show_shape(t.shape)}")
+    if t.spatial:
+        raise ShapeError(
+            f"linear acts only on the last dimension, but its input is a {t.rank}-D feature map {show_shape(t.shape)}",
+            code="E-flatten",
+            label=f"input is {show_shape(t.shape)}",
+            help="add `flatten` before it to get [N, features]",
+        )
+    features = concrete(t.shape[-1], "number of input features (last dim)", "linear")
+    declared = args["in_features"]
+    if declared is not None and declared != features:
+        origin = f" ({t.origin})" if t.origin else ""
+        raise ShapeError(
+            f"linear expects {declared} input features, but its input has {features}{origin}",
+            label=f"declared in_features={declared}",
+            help=f"write `linear({args['out_features']})` and let netc infer it, "
+            f"or `linear({features} -> {args['out_features']})`",
+        )
+    return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=False)
+
+
+def _linear_params(inputs: list[TensorType], args: Args) -> int:
+    features = inputs[0].shape[-1]
+    assert isinstance(features, int)
+    out = args["out_features"]
+    return features * out + (out if args["bias"] else 0)
+
+
+def _linear_module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+    extra = [] if args["bias"] else ["bias=False"]
+    return "nn.Linear", [repr(inputs[0].shape[-1]), repr(args["out_features"]), *extra]
+
+
+LINEAR = LayerSpec(
+    name="linear",
+    category="dense",
+    doc="Fully connected layer on the last dimension; in_features is inferred.",
+    args=(
+        ArgSpec("out_features", "int", minimum=1, aliases=("out", "units")),
+        ArgSpec("in_features", "optional_int", default=None, minimum=1, aliases=("in",)),
+        ArgSpec("bias", "bool", default=True),
+    ),
+    shape=_linear_shape,
+    params=_linear_params,
+    module=_linear_module,
+    io=("in_features", "out_features"),
+    prefix="fc",
+    example="linear(128)",
+)
+
+
+def _embedding_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    if t.is_float or t.dtype == "bool":
+        raise ShapeError(
+            f"embedding looks up integer token ids, but its input is {t.dtype}",
+            code="E-dtype",
+            label=f"input dtype is {t.dtype}",
+            help="declare the input as int64, e.g. `input tokens: int64[N, T]`",
+        )
+    return TensorType("float32", (*t.shape, args["dim"]), spatial=False)
+
+
+def _embedding_module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+    extra = [] if args["padding_idx"] is None else [f"padding_idx={args['padding_idx']!r}"]
+    return "nn.Embedding", [repr(args["vocab"]), repr(args["dim"]), *extra]
+
+
+EMBEDDING = LayerSpec(
+    name="embedding",
+    category="dense",
+    doc="Token ids [N, ...] -> vectors [N, ..., dim].",
+    args=(
+        ArgSpec("vocab", "int", minimum=1, aliases=("num_embeddings",)),
+        ArgSpec("dim", "int", minimum=1, aliases=("embedding_dim",)),
+        ArgSpec("padding_idx", "optional_int", default=None, minimum=0),
+    ),
+    shape=_embedding_shape,
+    params=lambda inputs, args: args["vocab"] * args["dim"],
+    module=_embedding_module,
+    prefix="embed",
+    accepts_int_input=True,
+    example="embedding(vocab=20000, dim=128)",
+)
+
+LAYERS = (LINEAR, EMBEDDING)

@@ -1,0 +1,105 @@
+"""Max, average and adaptive pooling over 1 or 2 spatial dimensions."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from compiler.catalog.common import need_float, need_rank, tuple_arg, window_out
+from compiler.tensor_types import TensorType
+
+_LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]"}
+_AXES = {1: ("length",), 2: ("height", "width")}
+
+
+def _pool(n: int, kind: str) -> LayerSpec:
+    name = f"{kind}pool{n}d"
+    torch_name = f"nn.{'Max' if kind == 'max' else 'Avg'}Pool{n}d"
+
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        (t,) = inputs
+        need_float(t, name)
+        need_rank(t, (n + 2,), name, _LAYOUT[n])
+        kernel = tuple_arg(args["kernel"], n)
+        stride = tuple_arg(args["stride"] if args["stride"] is not None else args["kernel"], n)
+        padding = tuple_arg(args["padding"], n)
+        dilation = tuple_arg(args.get("dilation", 1), n)
+        for k, p in zip(kernel, padding, strict=False):
+            if p > k // 2:
+                raise ShapeError(
+                    f"{name} padding={p} must be at most half the kernel ({k} // 2 = {k // 2})",
+                    code="E-arg-type",
+                    label=f"padding={p}",
+                    help=f"use padding <= {k // 2}",
+                )
+        spatial = [
+            window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i])
+            for i, (length, k, s, p, d) in enumerate(zip(t.shape[2:], kernel, stride, padding, dilation, strict=False))
+        ]
+        return t.with_shape((*t.shape[:2], *spatial), spatial=True)
+
+    def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+        rendered = [repr(args["kernel"])]
+        if args["stride"] is not None and args["stride"] != args["kernel"]:
+            rendered.append(f"stride={args['stride']!r}")
+        if args["padding"] != 0:
+            rendered.append(f"padding={args['padding']!r}")
+        if kind == "max" and args["dilation"] != 1:
+            rendered.append(f"dilation={args['dilation']!r}")
+        if args["ceil_mode"]:
+            rendered.append("ceil_mode=True")
+        if kind == "avg" and not args["count_include_pad"]:
+            rendered.append("count_include_pad=False")
+        return torch_name, rendered
+
+    args = [
+        ArgSpec("kernel", "ints", minimum=1, aliases=("kernel_size",), arity=n),
+        ArgSpec("stride", "optional_ints", default=None, minimum=1, arity=n),
+        ArgSpec("padding", "ints", default=0, minimum=0, arity=n),
+    ]
+    if kind == "max":
+        args.append(ArgSpec("dilation", "ints", default=1, minimum=1, arity=n))
+    args.append(ArgSpec("ceil_mode", "bool", default=False))
+    if kind == "avg":
+        args.append(ArgSpec("count_include_pad", "bool", default=True))
+    return LayerSpec(
+        name=name,
+        category="pool",
+        doc=f"{'Max' if kind == 'max' else 'Average'} pooling over {_LAYOUT[n]}; stride defaults to the kernel.",
+        args=tuple(args),
+        shape=shape,
+        module=module,
+        prefix="pool",
+        example=f"{name}(2)",
+    )
+
+
+def _adaptive(n: int, kind: str) -> LayerSpec:
+    name = f"adaptive_{kind}pool{n}d"
+    torch_name = f"nn.Adaptive{'Max' if kind == 'max' else 'Avg'}Pool{n}d"
+
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        (t,) = inputs
+        need_float(t, name)
+        need_rank(t, (n + 2,), name, _LAYOUT[n])
+        size = args["size"]
+        sizes = (size,) * n if isinstance(size, int) or size is None else tuple(size)
+        spatial = [length if s is None else s for s, length in zip(sizes, t.shape[2:], strict=False)]
+        return t.with_shape((*t.shape[:2], *spatial), spatial=True)
+
+    def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
+        return torch_name, [repr(args["size"])]
+
+    return LayerSpec(
+        name=name,
+        category="pool",
+        doc=f"Adaptive {kind} pooling to a fixed output size (works on any input size).",
+        args=(ArgSpec("size", "adaptive", minimum=1, aliases=("output_size",), arity=n),),
+        shape=shape,
+        module=module,
+        prefix="pool",
+        example=f"{name}(1)",
+    )
+
+
+LAYERS = tuple(_pool(n, k) for k in ("max", "avg") for n in (1, 2)) + tuple(
+    _adaptive(n, k) for k in ("avg", "max") for n in (1, 2)
+)

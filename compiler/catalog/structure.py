@@ -1,0 +1,210 @@
+"""Shape-only layers (flatten, reshape, permute, last) and dropout/identity."""
+
+from __future__ import annotations
+
+from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from compiler.catalog.common import need_float, need_rank
+from compiler.symbolic import floordiv, mul, product, show
+from compiler.tensor_types import TensorType, show_shape
+
+
+def _norm_dim(d: int, rank: int, layer: str) -> int:
+    if not -rank <= d < rank:
+        raise ShapeError(
+            f"{layer} dim {d} is out of range for a {rank}-D input",
+            code="E-arg-type",
+            label=f"dim={d}",
+            help=f"use a dim between {-rank} and {rank - 1}",
+        )
+    return d % rank
+
+
+def _flatten_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    start = _norm_dim(args["start"], t.rank, "flatten")
+    end = _norm_dim(args["end"], t.rank, "flatten")
+    if start > end:
+        raise ShapeError(f"flatten start={args['start']} comes after end={args['end']}", code="E-arg-type")
+    if start == 0:
+        raise ShapeError(
+            "flatten start=0 would merge the batch dimension into the features",
+            code="E-arg-type",
+            label="start=0",
+            help="flatten from dim 1 (the default)",
+        )
+    merged = t.shape[start : end + 1]
+    size = product(list(merged))
+    origin = ""
+    if len(merged) > 1:
+        origin = f"{' * '.join(show(d) for d in merged)} = {show(size)} from flatten"
+    return t.with_shape((*t.shape[:start], size, *t.shape[end + 1 :]), spatial=False, origin=origin)
+
+
+def _flatten_call(attr: str | None, names: list[str], args: Args) -> str:
+    if args["end"] == -1:
+        return f"torch.flatten({names[0]}, {args['start']})"
+    return f"torch.flatten({names[0]}, {args['start']}, {args['end']})"
+
+
+FLATTEN = LayerSpec(
+    name="flatten",
+    category="shape",
+    doc="Merge dims start..end (default: all but the batch) into one.",
+    args=(
+        ArgSpec("start", "int", default=1, aliases=("start_dim",)),
+        ArgSpec("end", "int", default=-1, aliases=("end_dim",)),
+    ),
+    shape=_flatten_shape,
+    module=lambda inputs, args: None,
+    call=_flatten_call,
+    accepts_int_input=True,
+    example="flatten",
+)
+
+
+def _reshape_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    target = list(args["shape"])
+    total = product(list(t.shape[1:]))
+    if sum(1 for d in target if d == -1) > 1:
+        raise ShapeError("reshape can infer at most one dimension (-1)", code="E-arg-type", label="two -1 entries")
+    if any(d == 0 or d < -1 for d in target):
+        raise ShapeError("reshape sizes must be positive (or -1 once)", code="E-arg-type")
+    known = product([d for d in target if d != -1])
+    assert isinstance(known, int)
+    if -1 in target:
+        inferred = floordiv(total, known)
+        if mul(inferred, known) != total:
+            raise ShapeError(
+                f"reshape cannot split {show(total)} elements per sample into {target}",
+                label=f"input is {show_shape(t.shape)}",
+                help=f"the known sizes multiply to {known}, which does not divide {show(total)}",
+            )
+        target[target.index(-1)] = inferred
+    elif known != total:
+        raise ShapeError(
+            f"reshape to {show_shape((t.shape[0], *target))} needs {known} elements per sample, "
+            f"but the input has {show(total)} ({show_shape(t.shape)})",
+            label=f"input is {show_shape(t.shape)}",
+            help="the sizes (without the batch dim) must multiply to the input's; use -1 to infer one",
+        )
+    return t.with_shape((t.shape[0], *target), spatial=False)
+
+
+RESHAPE = LayerSpec(
+    name="reshape",
+    category="shape",
+    doc="Reshape each sample; the batch dim stays first. `reshape(64, -1)` infers one size.",
+    args=(ArgSpec("shape", "int_list", aliases=("dims",)),),
+    shape=_reshape_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: (
+        f"{names[0]}.reshape({names[0]}.shape[0], {', '.join(str(d) for d in args['shape'])})"
+    ),
+    accepts_int_input=True,
+    example="reshape(4, 7, 7)",
+)
+
+
+def _permute_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    order = list(args["dims"])
+    if sorted(d % t.rank if -t.rank <= d < t.rank else d for d in order) != list(range(t.rank)):
+        raise ShapeError(
+            f"permute needs a reordering of all {t.rank} dims, got {order}",
+            code="E-arg-type",
+            label=f"input is {show_shape(t.shape)}",
+            help=f"list each of 0..{t.rank - 1} once, e.g. permute({', '.join(map(str, range(t.rank)))})",
+        )
+    order = [d % t.rank for d in order]
+    if order[0] != 0:
+        raise ShapeError(
+            "permute must keep the batch dimension first",
+            code="E-arg-type",
+            label=f"dims={tuple(order)}",
+            help="start the order with 0",
+        )
+    return t.with_shape(tuple(t.shape[d] for d in order), spatial=False)
+
+
+PERMUTE = LayerSpec(
+    name="permute",
+    category="shape",
+    doc="Reorder dims; the batch dim stays first. `permute(0, 2, 1)` swaps [N, C, T] to [N, T, C].",
+    args=(ArgSpec("dims", "int_list"),),
+    shape=_permute_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"{names[0]}.permute({', '.join(str(d) for d in args['dims'])})",
+    accepts_int_input=True,
+    example="permute(0, 2, 1)",
+)
+
+
+def _last_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    need_rank(t, (3,), "last", "[N, T, features]")
+    return t.with_shape((t.shape[0], t.shape[2]), spatial=False)
+
+
+LAST = LayerSpec(
+    name="last",
+    category="shape",
+    doc="The last time step of a sequence: [N, T, F] -> [N, F].",
+    args=(),
+    shape=_last_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"{names[0]}[:, -1]",
+    example="lstm(128) -> last",
+)
+
+
+def _same(inputs: list[TensorType], args: Args) -> TensorType:
+    return inputs[0]
+
+
+def _dropout_module(cls: str):
+    return lambda inputs, args: (cls, [repr(args["p"])])
+
+
+DROPOUT = LayerSpec(
+    name="dropout",
+    category="regularization",
+    doc="Zero elements with probability p while training.",
+    args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
+    shape=lambda inputs, args: (need_float(inputs[0], "dropout"), inputs[0])[1],
+    module=_dropout_module("nn.Dropout"),
+    prefix="dropout",
+    example="dropout(0.25)",
+)
+
+
+def _dropout2d_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    need_float(inputs[0], "dropout2d")
+    need_rank(inputs[0], (3, 4), "dropout2d", "[N, C, H, W]")
+    return inputs[0]
+
+
+DROPOUT2D = LayerSpec(
+    name="dropout2d",
+    category="regularization",
+    doc="Zero whole channels with probability p while training.",
+    args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
+    shape=_dropout2d_shape,
+    module=_dropout_module("nn.Dropout2d"),
+    prefix="dropout",
+    example="dropout2d(0.1)",
+)
+
+IDENTITY = LayerSpec(
+    name="identity",
+    category="shape",
+    doc="Pass the input through unchanged.",
+    args=(),
+    shape=_same,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: names[0],
+    accepts_int_input=True,
+    example="identity",
+)
+
+LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT2D, IDENTITY)

@@ -1,0 +1,85 @@
+"""`netc build`, `train`, `eval` and `predict`: the commands that produce code or need the runtime."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from compiler.codegen import generate
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    from compiler.cli import EXIT_OK, _atomic_write, _report, compile_file
+
+    result = compile_file(args.file)
+    if result.checked is None or result.train is None:
+        return _report([(result.source, result.diagnostics)], "text")
+    if result.diagnostics:
+        _report([(result.source, result.diagnostics)], "text")
+    code = generate(result.checked, result.train, result.source.name)
+    if args.output in (None, "-"):
+        sys.stdout.write(code)
+    else:
+        out = Path(args.output)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(out, code)
+        print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _runtime_command(name: str):
+    def run(args: argparse.Namespace) -> int:
+        from runtime import cli as runtime_cli  # imports torch: only for the commands that need it
+
+        return getattr(runtime_cli, name)(args)
+
+    return run
+
+
+def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
+    build = sub.add_parser("build", help="emit the PyTorch module for a spec")
+    build.add_argument("file", metavar="FILE")
+    build.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
+    build.set_defaults(func=cmd_build)
+
+    train = sub.add_parser("train", help="train a spec on its data (the spec's train: section, overridable here)")
+    train.add_argument("file", metavar="FILE")
+    train.add_argument("--data", help="dataset name (digits, iris, ...) or a .npz/.csv file")
+    train.add_argument("--target", help="target column for --data file.csv")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--steps", type=int)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop"))
+    train.add_argument("--schedule", choices=("none", "step", "cosine", "onecycle"))
+    train.add_argument("--seed", type=int)
+    train.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the best available)")
+    train.add_argument("--precision", choices=("fp32", "bf16"))
+    train.add_argument("--compile", action="store_true", help="torch.compile the model")
+    train.add_argument("--deterministic", action="store_true", help="use deterministic algorithms")
+    train.add_argument(
+        "--targets", choices=("ids", "onehot"), default="ids", help="onehot: convert one-hot targets to class ids"
+    )
+    train.add_argument("--out", metavar="DIR", help="run directory (default runs/<model>-<timestamp>)")
+    train.add_argument(
+        "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
+    )
+    train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    train.set_defaults(func=_runtime_command("train"))
+
+    evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the spec's test split")
+    evaluate.add_argument("file", metavar="FILE")
+    evaluate.add_argument("--checkpoint", required=True)
+    evaluate.add_argument("--data")
+    evaluate.add_argument("--target")
+    evaluate.add_argument("--device")
+    evaluate.add_argument("--targets", choices=("ids", "onehot"), default="ids")
+    evaluate.set_defaults(func=_runtime_command("evaluate"))
+
+    predict = sub.add_parser("predict", help="predict with a checkpoint on inputs from .npz (array x) or .csv")
+    predict.add_argument("file", metavar="FILE")
+    predict.add_argument("--checkpoint", required=True)
+    predict.add_argument("--input", required=True, metavar="X.npz|X.csv")
+    predict.add_argument("--device")
+    predict.set_defaults(func=_runtime_command("predict"))

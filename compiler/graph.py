@@ -1,0 +1,71 @@
+"""The resolved model: a flat, topologically ordered graph of catalog layers with concrete arguments."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from compiler.source import Span
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class InputNode(Frozen):
+    kind: Literal["input"] = "input"
+    id: str
+    dtype: str
+    dims: tuple[int | str, ...]
+    span: Span
+
+
+class LayerNode(Frozen):
+    """One application of a catalog layer. `scope` is the path of block instances around it."""
+
+    kind: Literal["layer"] = "layer"
+    id: str
+    op: str
+    args: dict[str, Any]
+    inputs: tuple[str, ...]
+    span: Span
+    scope: tuple[str, ...] = ()
+    # spans of the arguments the user wrote, for pointing at one argument in a message
+    arg_spans: dict[str, Span] = {}
+
+
+class BlockInstance(Frozen):
+    id: str
+    block: str
+    args: dict[str, Any]
+    span: Span
+    input: str
+    output: str
+    scope: tuple[str, ...] = ()
+
+
+class ShapeAssertion(Frozen):
+    node: str
+    dims: tuple[int | str, ...]
+    span: Span
+
+
+class Graph(Frozen):
+    model: str
+    inputs: tuple[InputNode, ...]
+    nodes: tuple[LayerNode, ...]
+    output: str
+    blocks: tuple[BlockInstance, ...] = ()
+    assertions: tuple[ShapeAssertion, ...] = ()
+    # user-given value names -> node ids
+    names: dict[str, str] = {}
+
+    def producer(self, node_id: str) -> LayerNode | InputNode:
+        for node in self.inputs:
+            if node.id == node_id:
+                return node
+        for layer in self.nodes:
+            if layer.id == node_id:
+                return layer
+        raise KeyError(node_id)

@@ -1,0 +1,221 @@
+"""Text -> lark parse tree, with syntax errors turned into diagnostics that speak in words."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from compiler.diagnostics import Diagnostic, error
+from compiler.source import SourceFile, Span
+from grammar import GRAMMAR_PATH
+
+# How each terminal reads in an error message.
+_TERMINAL_WORDS: dict[str, str] = {
+    "NAME": "a name",
+    "INT": "an integer",
+    "FLOAT": "a number",
+    "STRING": "a string",
+    "ARROW": "`->`",
+    "_NL": "the end of the line",
+    "$END": "the end of the file",
+    "LPAR": "`(`",
+    "RPAR": "`)`",
+    "LSQB": "`[`",
+    "RSQB": "`]`",
+    "COMMA": "`,`",
+    "COLON": "`:`",
+    "EQUAL": "`=`",
+    "PLUS": "`+`",
+    "MINUS": "`-`",
+    "STAR": "`*`",
+    "SLASH": "`/`",
+}
+
+_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(
+        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+        cache=True,
+    )
+
+
+def describe_terminal(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    if name.lower() in _KEYWORDS:
+        return f"`{name.lower()}`"
+    return name.lower()
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "$END":
+        return "the end of the file"
+    if token.type == "_NL":
+        return "the end of the line"
+    if token.type == "ARROW":
+        return "`->`"
+    text = str(token)
+    if token.type == "NAME" or token.type.lower() in _KEYWORDS:
+        return f"`{text}`"
+    return f"`{text}`" if len(text) <= 20 else f"`{text[:17]}...`"
+
+
+_VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "MINUS"}
+_TOP_LEVEL = {"MODEL", "INPUT", "TASK", "BLOCK", "LAYERS", "TRAIN"}
+
+
+def _expected_words(expected: set[str]) -> str:
+    expected = set(expected)
+    groups: list[str] = []
+    if expected >= _VALUE_START:
+        expected -= _VALUE_START
+        groups.append("a layer or value")
+    if expected >= _TOP_LEVEL:
+        expected -= _TOP_LEVEL | {"$END"}
+        groups.append("a declaration (`model`, `input`, `task`, `block`, `layers:` or `train:`)")
+    operators = {"PLUS", "MINUS", "STAR", "SLASH", "ARROW", "COLON"}
+    if expected - operators:
+        expected -= operators
+    words = groups + sorted({describe_terminal(t) for t in expected})
+    if len(words) > 6:
+        words = [*words[:6], "..."]
+    if len(words) == 1:
+        return words[0]
+    return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+def _token_span(token: Token, source: SourceFile) -> Span:
+    if token.type == "$END" or token.line is None:
+        return source.end_span()
+    if token.type == "_NL":
+        line = token.line
+        return Span.point(line, len(source.line_text(line)) + 1)
+    if token.type == "ARROW":
+        # the arrow may have swallowed newlines: point at the arrow itself
+        return Span(
+            line=token.end_line,
+            column=token.end_column - 2,
+            end_line=token.end_line,
+            end_column=token.end_column,
+        )
+    return Span(
+        line=token.line,
+        column=token.column,
+        end_line=token.end_line or token.line,
+        end_column=token.end_column or token.column + 1,
+    )
+
+
+def _help_for(expected: set[str], found: Token | None) -> str:
+    if found is not None and found.type == "_NL" and "RPAR" in expected:
+        return "close the parenthesis with `)`, or continue the arguments on the same line"
+    if found is not None and found.type == "_NL" and "RSQB" in expected:
+        return "close the bracket with `]`"
+    if found is not None and found.type in _VALUE_START and "COMMA" in expected:
+        return "separate arguments with `,`"
+    if found is not None and found.type in _VALUE_START and "_NL" in expected:
+        return "one statement per line; join layers into a chain with `->`"
+    if "NAME" in expected and found is not None and found.type in ("INT", "FLOAT"):
+        return "names start with a letter or `_`"
+    if expected == {"_NL"} or expected == {"_NL", "ARROW"}:
+        return "one statement per line; join layers into a chain with `->`"
+    if found is not None and found.type in ("COLON",) and "_NL" in expected:
+        return "a shape assertion is written after a layer: `conv2d(32, 3) : [N, 32, 26, 26]`"
+    return ""
+
+
+def syntax_diagnostic(exc: UnexpectedInput, source: SourceFile) -> Diagnostic:
+    """Say in words what the parser expected and what it found."""
+    if isinstance(exc, UnexpectedCharacters):
+        char = source.line_text(exc.line)[exc.column - 1 : exc.column] or "?"
+        span = Span.point(exc.line, exc.column)
+        before = source.line_text(exc.line)[: exc.column - 1].rstrip()
+        if char == ">" and before.endswith("-"):
+            return error(
+                "E-syntax",
+                "expected a layer or value, found `->`",
+                Span(line=exc.line, column=exc.column - 1, end_line=exc.line, end_column=exc.column + 1),
+                label="a second arrow",
+                help="each `->` needs a layer on both sides; remove the extra arrow",
+            )
+        if char in "\"'":
+            return error(
+                "E-syntax",
+                "unterminated string",
+                span,
+                label="this string is never closed",
+                help=f"close it with {char} on the same line",
+            )
+        return error(
+            "E-syntax",
+            f"unexpected character `{char}`",
+            span,
+            label="not allowed here",
+            help="names use letters, digits and `_`; comments start with `#`",
+        )
+    if isinstance(exc, UnexpectedToken):
+        token = exc.token
+        expected = {t for t in exc.expected if not t.startswith("__")}
+        found = _describe_token(token)
+        return error(
+            "E-syntax",
+            f"expected {_expected_words(expected)}, found {found}",
+            _token_span(token, source),
+            label=f"unexpected {found}",
+            help=_help_for(expected, token),
+        )
+    if isinstance(exc, UnexpectedEOF):
+        expected = {t for t in exc.expected if not t.startswith("__")}
+        return error(
+            "E-syntax",
+            f"expected {_expected_words(expected)}, found the end of the file",
+            source.end_span(),
+            label="the file ends here",
+        )
+    return error("E-syntax", "invalid syntax", source.end_span())
+
+
+_BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
+    """Parse the text; on failure return the first syntax error as a diagnostic."""
+    text = source.text
+    if not text.endswith("\n"):
+        text += "\n"
+    bad = _BAD_CONTROL.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        col = bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+        return None, [
+            error(
+                "E-syntax",
+                f"control character {bad.group()!r} in the spec",
+                Span.point(line, col),
+                label="not text",
+                help="a .net file is plain UTF-8 text",
+            )
+        ]
+    try:
+        return _lark().parse(text), []
+    except UnexpectedInput as exc:
+        return None, [syntax_diagnostic(exc, source)]
+    except RecursionError:
+        return None, [
+            error(
+                "E-syntax",
+                "expression nested too deeply",
+                source.end_span(),
+                help="split it into named values",
+            )
+        ]

@@ -1,0 +1,108 @@
+"""The compiler pipeline in one place: parse, build, resolve, infer shapes (and later, generate code)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from compiler import ir
+from compiler.build import build_program
+from compiler.diagnostics import Diagnostic, error
+from compiler.graph import Graph
+from compiler.parser import parse_tree
+from compiler.resolve import resolve
+from compiler.shapes import Checked, infer
+from compiler.source import SourceFile, Span
+from compiler.tasks import Task, resolve_task
+from compiler.train_config import TrainConfig, resolve_train
+
+
+@dataclass
+class Compilation:
+    source: SourceFile
+    program: ir.Program | None = None
+    graph: Graph | None = None
+    task: Task | None = None
+    train: TrainConfig | None = None
+    checked: Checked | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+
+def parse(source: SourceFile) -> tuple[ir.Program | None, list[Diagnostic]]:
+    tree, diags = parse_tree(source)
+    if tree is None:
+        return None, diags
+    return build_program(tree, source), []
+
+
+def compile_source(source: SourceFile) -> Compilation:
+    """Run every checking stage; later stages run only on what earlier ones accepted."""
+    result = Compilation(source)
+    result.program, result.diagnostics = parse(source)
+    if result.program is None:
+        return result
+    tasks = [i for i in result.program.items if isinstance(i, ir.TaskDecl)]
+    trains = [i for i in result.program.items if isinstance(i, ir.TrainSection)]
+    diags: list[Diagnostic] = []
+    if not tasks:
+        diags.append(
+            error(
+                "E-structure",
+                "the spec has no task",
+                Span.point(1, 1),
+                label="missing `task`",
+                help="add e.g. `task multiclass(classes=10)`",
+            )
+        )
+    else:
+        result.task, more = resolve_task(tasks[0])
+        diags += more
+        diags += [
+            error("E-structure", "a spec has one `task`", t.span, label="repeated", help="keep one") for t in tasks[1:]
+        ]
+    result.train, more = resolve_train(trains[0] if trains else None)
+    diags += more
+    diags += [
+        error("E-structure", "a spec has one `train:` section", t.span, label="repeated", help="merge them")
+        for t in trains[1:]
+    ]
+    result.graph, more = resolve(result.program)
+    diags += more
+    if result.graph is not None:
+        result.checked, more = infer(result.graph, result.task)
+        diags += more
+    result.diagnostics = sorted(diags, key=lambda d: (d.span.line, d.span.column))
+    if not result.ok:
+        result.checked = None
+    return result
+
+
+def compile_text(text: str, name: str = "<string>") -> Compilation:
+    return compile_source(SourceFile(name, text))
+
+
+def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:
+    """Read a spec file; a missing or undecodable file is a diagnostic, not a traceback."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None, error("E-file", f"no such file: {path}", Span.point(1, 1))
+    except IsADirectoryError:
+        return None, error("E-file", f"{path} is a directory, not a .net file", Span.point(1, 1))
+    except OSError as exc:
+        return None, error("E-file", f"cannot read {path}: {exc.strerror}", Span.point(1, 1))
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        return SourceFile(str(path), ""), error(
+            "E-file",
+            f"{path} is not UTF-8 text (bad byte at offset {exc.start})",
+            Span.point(line, 1),
+            help="save the spec as UTF-8",
+        )
+    return SourceFile(str(path), text.removeprefix("\ufeff")), None

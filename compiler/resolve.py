@@ -1,0 +1,585 @@
+"""Name resolution: spec IR -> a flat graph of catalog layers, expanding blocks and repetitions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from compiler import ir
+from compiler.args import WORDS, NotConstant, Word, bind, constant
+from compiler.catalog import CATALOG, OPERATOR_LAYERS
+from compiler.catalog.base import REQUIRED, ArgSpec
+from compiler.diagnostics import Diagnostic, error, warning
+from compiler.graph import BlockInstance, Graph, InputNode, LayerNode, ShapeAssertion
+from compiler.source import Span
+from compiler.suggest import closest
+from compiler.tensor_types import DTYPES
+
+POISON = "<error>"
+VARARG_LAYERS = {"reshape", "permute"}
+BLOCK_INPUT = "in"
+MAX_REPEAT = 1000
+MAX_NODES = 200_000
+
+
+@dataclass
+class Scope:
+    values: dict[str, str]
+    env: dict[str, Any]
+    prefix: str = ""
+    path: tuple[str, ...] = ()
+    block_stack: tuple[str, ...] = ()
+    taken: set[str] = field(default_factory=set)
+    counters: dict[str, int] = field(default_factory=dict)
+    used: set[str] = field(default_factory=set)
+    value_spans: dict[str, Span] = field(default_factory=dict)
+
+    def fresh(self, base: str) -> str:
+        while True:
+            self.counters[base] = self.counters.get(base, 0) + 1
+            candidate = f"{base}{self.counters[base]}"
+            if candidate not in self.taken:
+                self.taken.add(candidate)
+                return candidate
+
+
+class Resolver:
+    def __init__(self, program: ir.Program) -> None:
+        self.program = program
+        self.diags: list[Diagnostic] = []
+        self.nodes: list[LayerNode] = []
+        self.instances: list[BlockInstance] = []
+        self.assertions: list[ShapeAssertion] = []
+        self.blocks: dict[str, ir.BlockDef] = {}
+        self.block_defaults: dict[str, dict[str, Any]] = {}
+
+    # ---- helpers ------------------------------------------------------------
+    def err(self, code: str, message: str, span: Span, **extra: Any) -> None:
+        self.diags.append(error(code, message, span, **extra))
+
+    def is_callable(self, name: str, scope: Scope) -> bool:
+        return (name in CATALOG or name in self.blocks) and name not in scope.values and name not in scope.env
+
+    def is_tensor(self, expr: ir.Expr, scope: Scope) -> bool:
+        if isinstance(expr, ir.Name):
+            return expr.id in scope.values or self.is_callable(expr.id, scope)
+        if isinstance(expr, ir.Call):
+            return expr.callee in CATALOG or expr.callee in self.blocks or expr.callee in scope.values
+        if isinstance(expr, ir.Chain):
+            return any(self.is_tensor(s, scope) for s in expr.steps)
+        if isinstance(expr, ir.BinOp):
+            return self.is_tensor(expr.left, scope) or self.is_tensor(expr.right, scope)
+        if isinstance(expr, ir.Neg):
+            return self.is_tensor(expr.operand, scope)
+        return isinstance(expr, ir.AssertShape)
+
+    def unknown_name(self, name: str, span: Span, scope: Scope, expect_value: bool) -> None:
+        values = [v for v in scope.values if v != BLOCK_INPUT or scope.block_stack]
+        callables = list(CATALOG) + list(self.blocks)
+        value_match = closest(name, values)
+        layer_match = closest(name, callables)
+        if expect_value or (value_match and not layer_match):
+            known = ", ".join(f"`{v}`" for v in values) or "none yet"
+            self.err(
+                "E-unknown-value",
+                f"unknown value `{name}`",
+                span,
+                label="not defined",
+                help=f"did you mean `{value_match}`?" if value_match else f"values defined so far: {known}",
+                notes=("a value must be named with `name = ...` before it is used",),
+            )
+            return
+        self.err(
+            "E-unknown-layer",
+            f"unknown layer `{name}`",
+            span,
+            label="not a layer, block or value",
+            help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
+        )
+
+    def constant_args(self, args: list[ir.Arg], scope: Scope) -> list[tuple[ir.Arg, Any]]:
+        out = []
+        for arg in args:
+            try:
+                out.append((arg, constant(arg.value, scope.env)))
+            except NotConstant as exc:
+                self.diags.append(exc.diagnostic)
+        return out
+
+    def add_node(
+        self,
+        op: str,
+        args: dict[str, Any],
+        inputs: list[str],
+        span: Span,
+        scope: Scope,
+        name: str | None,
+        arg_spans: dict[str, Span] | None = None,
+    ) -> str:
+        if len(self.nodes) >= MAX_NODES:
+            if len(self.nodes) == MAX_NODES:
+                self.err(
+                    "E-structure",
+                    f"the model expands to more than {MAX_NODES} layers",
+                    span,
+                    help="reduce the repetition counts",
+                )
+                self.nodes.append(self.nodes[-1])
+            return POISON
+        spec = CATALOG[op]
+        local = name if name is not None else scope.fresh(spec.prefix or op)
+        node_id = scope.prefix + local
+        self.nodes.append(
+            LayerNode(
+                id=node_id,
+                op=op,
+                args=args,
+                inputs=tuple(inputs),
+                span=span,
+                scope=scope.path,
+                arg_spans=arg_spans or {},
+            )
+        )
+        return node_id if POISON not in inputs else POISON
+
+    # ---- expressions --------------------------------------------------------
+    def evaluate(
+        self,
+        expr: ir.Expr,
+        cur: str | None,
+        scope: Scope,
+        *,
+        allow_value: bool,
+        expect_value: bool = False,
+        name: str | None = None,
+    ) -> str:
+        """Evaluate a tensor expression. `cur` is the implicit input; `allow_value` lets a named value start it."""
+        if isinstance(expr, ir.AssertShape):
+            value = self.evaluate(expr.value, cur, scope, allow_value=allow_value, expect_value=expect_value, name=name)
+            dims = self.assertion_dims(expr.shape)
+            if dims is not None and value != POISON:
+                self.assertions.append(ShapeAssertion(node=value, dims=dims, span=expr.shape.span))
+            return value
+        if isinstance(expr, ir.Name):
+            if expr.id in scope.values:
+                scope.used.add(expr.id)
+                if not allow_value:
+                    self.err(
+                        "E-structure",
+                        f"`{expr.id}` is a value, not a layer; only the first step of a chain can be a value",
+                        expr.span,
+                        label="a value in the middle of a chain",
+                        help=f"to combine it, write e.g. `(... ) + {expr.id}`; to restart from it, begin a new line with `{expr.id} -> ...`",
+                    )
+                    return POISON
+                return scope.values[expr.id]
+            if self.is_callable(expr.id, scope):
+                return self.apply_callable(expr.id, expr.span, [], expr.span, cur, scope, name)
+            if expr.id in scope.env:
+                self.err(
+                    "E-structure",
+                    f"`{expr.id}` is a block parameter (a number), not a layer or value",
+                    expr.span,
+                    label="block parameter",
+                )
+                return POISON
+            self.unknown_name(expr.id, expr.span, scope, expect_value)
+            return POISON
+        if isinstance(expr, ir.Call):
+            if expr.callee in scope.values:
+                self.err(
+                    "E-structure",
+                    f"`{expr.callee}` is a value and cannot be called",
+                    expr.callee_span,
+                    label="a value, not a layer",
+                )
+                return POISON
+            if not self.is_callable(expr.callee, scope):
+                self.unknown_name(expr.callee, expr.callee_span, scope, expect_value=False)
+                for arg in expr.args:  # still report independent problems inside the arguments
+                    if self.is_tensor(arg.value, scope):
+                        self.evaluate(arg.value, cur, scope, allow_value=True, expect_value=True)
+                return POISON
+            return self.apply_callable(expr.callee, expr.callee_span, list(expr.args), expr.span, cur, scope, name)
+        if isinstance(expr, ir.Chain):
+            value = self.evaluate(expr.steps[0], cur, scope, allow_value=allow_value, expect_value=expect_value)
+            for step in expr.steps[1:]:
+                value = self.evaluate(step, value, scope, allow_value=False)
+            return value
+        if isinstance(expr, ir.BinOp):
+            return self.binop(expr, cur, scope)
+        self.err(
+            "E-structure",
+            "expected a layer or value here",
+            expr.span,
+            label=f"a {'constant' if not isinstance(expr, ir.Neg) else 'negation'}",
+            help="a statement applies layers, e.g. `conv2d(32, 3) -> relu`",
+        )
+        return POISON
+
+    def binop(self, expr: ir.BinOp, cur: str | None, scope: Scope) -> str:
+        left_t, right_t = self.is_tensor(expr.left, scope), self.is_tensor(expr.right, scope)
+        if expr.op == "*" and left_t != right_t:
+            body, count_expr = (expr.left, expr.right) if left_t else (expr.right, expr.left)
+            count = self.repeat_count(count_expr, scope)
+            value = cur
+            for _ in range(count):
+                value = self.evaluate(body, value, scope, allow_value=False)
+                if value == POISON:
+                    break
+            return value if count else POISON
+        if expr.op == "/" or not (left_t and right_t):
+            self.err(
+                "E-structure",
+                f"`{expr.op}` combines two values (e.g. a residual `in + y`)"
+                if expr.op != "/"
+                else "`/` is only for numbers",
+                expr.span,
+                label="not two tensors",
+                help="`+`, `-` and `*` between values are elementwise; `layer * n` repeats a layer n times",
+            )
+            return POISON
+        left = self.evaluate(expr.left, cur, scope, allow_value=True, expect_value=True)
+        right = self.evaluate(expr.right, cur, scope, allow_value=True, expect_value=True)
+        return self.add_node(OPERATOR_LAYERS[expr.op], {}, [left, right], expr.span, scope, None)
+
+    def repeat_count(self, expr: ir.Expr, scope: Scope) -> int:
+        try:
+            count = constant(expr, scope.env)
+        except NotConstant as exc:
+            self.diags.append(exc.diagnostic)
+            return 0
+        if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_REPEAT:
+            self.err(
+                "E-arg-type",
+                f"a repetition count must be an integer from 1 to {MAX_REPEAT}, not {count!r}",
+                expr.span,
+                label="repetition count",
+                help="write e.g. `basic(64) * 2`",
+            )
+            return 0
+        return count
+
+    def assertion_dims(self, shape: ir.ListExpr) -> tuple[int | str, ...] | None:
+        dims: list[int | str] = []
+        for item in shape.items:
+            if isinstance(item, ir.Int):
+                dims.append(item.value)
+            elif isinstance(item, ir.Name):
+                dims.append(item.id)
+            else:
+                self.err(
+                    "E-assert",
+                    "a shape assertion lists integers and dimension names",
+                    item.span,
+                    label="not a dimension",
+                )
+                return None
+        return tuple(dims)
+
+    # ---- layers and blocks ----------------------------------------------------
+    def apply_callable(
+        self,
+        callee: str,
+        callee_span: Span,
+        args: list[ir.Arg],
+        span: Span,
+        cur: str | None,
+        scope: Scope,
+        name: str | None,
+    ) -> str:
+        tensor_args = [a for a in args if a.name is None and self.is_tensor(a.value, scope)]
+        const_args = [a for a in args if a not in tensor_args]
+        spec = CATALOG.get(callee) if callee not in self.blocks else None
+        arity = spec.arity if spec else 1
+        if arity == 1:
+            if len(tensor_args) > 1:
+                self.err(
+                    "E-arg-count",
+                    f"{callee} takes one input value, but {len(tensor_args)} were given",
+                    tensor_args[1].span,
+                    label="extra input",
+                )
+                return POISON
+            if tensor_args and tensor_args[0] is not args[0]:
+                self.err("E-arg-count", f"the input value of {callee} must be its first argument", tensor_args[0].span)
+                return POISON
+            inputs = (
+                [self.evaluate(tensor_args[0].value, cur, scope, allow_value=True, expect_value=True)]
+                if tensor_args
+                else [self.implicit(cur, span)]
+            )
+        else:
+            inputs = [self.evaluate(a.value, cur, scope, allow_value=True, expect_value=True) for a in tensor_args]
+            want = "two" if arity == 2 else "at least two"
+            if (arity == 2 and len(inputs) != 2) or (arity == 0 and len(inputs) < 2):
+                self.err(
+                    "E-arg-count",
+                    f"{callee} takes {want} input values, but {len(inputs)} {'was' if len(inputs) == 1 else 'were'} given",
+                    span,
+                    help=f"e.g. `{callee}(a, b)` with values named earlier",
+                )
+                return POISON
+        for arg in const_args:
+            if arg.name is None and isinstance(arg.value, ir.Name) and self.looks_like_value(arg.value.id, scope):
+                self.unknown_name(arg.value.id, arg.value.span, scope, expect_value=True)
+                return POISON
+        evaluated = self.constant_args(const_args, scope)
+        if callee in self.blocks:
+            return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
+        assert spec is not None
+        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=callee in VARARG_LAYERS)
+        self.diags += diags
+        return self.add_node(callee, values, inputs, span, scope, name, spans)
+
+    def looks_like_value(self, name: str, scope: Scope) -> bool:
+        """A bare unknown name in argument position that is not a known word: probably a mistyped value."""
+        if name in scope.env or name in WORDS or name in scope.values:
+            return False
+        return closest(name, scope.values) is not None
+
+    def implicit(self, cur: str | None, span: Span) -> str:
+        if cur is None:
+            self.err(
+                "E-structure",
+                "this model has several inputs, so the chain must start with one of them",
+                span,
+                label="which input?",
+                help="start the line with an input name, e.g. `x -> ...`",
+            )
+            return POISON
+        return cur
+
+    def block_schema(self, name: str) -> tuple[ArgSpec, ...]:
+        defaults = self.block_defaults[name]
+        return tuple(ArgSpec(p.name, "any", default=defaults.get(p.name, REQUIRED)) for p in self.blocks[name].params)
+
+    def expand_block(
+        self, name: str, evaluated: list[tuple[ir.Arg, Any]], span: Span, inp: str, scope: Scope, alias: str | None
+    ) -> str:
+        if name in scope.block_stack:
+            chain = " -> ".join((*scope.block_stack[scope.block_stack.index(name) :], name))
+            self.err(
+                "E-recursion",
+                f"block `{name}` uses itself ({chain})",
+                span,
+                label="recursive use",
+                help="blocks cannot be recursive; repeat them with `* n` instead",
+            )
+            return POISON
+        bound, _, diags = bind(name, self.block_schema(name), evaluated, span)
+        self.diags += diags
+        if diags:
+            return POISON
+        bound = {k: (v.text if isinstance(v, Word) else v) for k, v in bound.items()}
+        local = alias if alias is not None else scope.fresh(name)
+        instance_id = scope.prefix + local
+        inner = Scope(
+            values={BLOCK_INPUT: inp},
+            env=bound,
+            prefix=instance_id + ".",
+            path=(*scope.path, instance_id),
+            block_stack=(*scope.block_stack, name),
+        )
+        output = self.run_body(self.blocks[name].body, inp, inner, self.blocks[name].name_span)
+        self.instances.append(
+            BlockInstance(id=instance_id, block=name, args=bound, span=span, input=inp, output=output, scope=scope.path)
+        )
+        return output
+
+    # ---- statements ---------------------------------------------------------
+    def run_body(self, body: tuple[ir.Statement, ...], cur: str | None, scope: Scope, where: Span) -> str:
+        if not body:
+            self.err(
+                "E-structure",
+                "this section has no layers",
+                where,
+                label="empty",
+                help="add at least one layer, e.g. `identity`",
+            )
+            return POISON
+        scope.taken |= {s.target for s in body if isinstance(s, ir.Assign)}
+        out: str | None = None
+        for stmt in body:
+            if out is not None:
+                self.err(
+                    "E-structure",
+                    "statements after `out` are never used",
+                    stmt.span,
+                    label="unreachable",
+                    help="move `out` to the end",
+                )
+                break
+            if isinstance(stmt, ir.Assign):
+                target = stmt.target
+                if target in scope.values or target in scope.env:
+                    self.err(
+                        "E-duplicate",
+                        f"`{target}` is already defined",
+                        stmt.target_span,
+                        label="defined again here",
+                        help="choose another name",
+                    )
+                    continue
+                if target in CATALOG or target in self.blocks:
+                    self.err(
+                        "E-duplicate",
+                        f"`{target}` is the name of a layer or block",
+                        stmt.target_span,
+                        label="shadows a layer",
+                        help=f"rename it, e.g. `{target}_out`",
+                    )
+                    continue
+                single = isinstance(stmt.value, ir.Call | ir.Name) and not (
+                    isinstance(stmt.value, ir.Name) and stmt.value.id in scope.values
+                )
+                value = self.evaluate(stmt.value, cur, scope, allow_value=True, name=target if single else None)
+                scope.values[target] = value
+                scope.value_spans[target] = stmt.target_span
+                cur = value
+            elif isinstance(stmt, ir.Output):
+                out = cur = self.evaluate(stmt.value, cur, scope, allow_value=True)
+            else:
+                cur = self.evaluate(stmt.value, cur, scope, allow_value=True)
+        for value_name, value_span in scope.value_spans.items():
+            if value_name not in scope.used and scope.values[value_name] != cur:
+                self.diags.append(
+                    warning(
+                        "W-unused",
+                        f"value `{value_name}` is never used",
+                        value_span,
+                        label="defined here",
+                        help="use it or remove the name",
+                    )
+                )
+        return cur if cur is not None else POISON
+
+    # ---- program --------------------------------------------------------------
+    def collect_blocks(self) -> None:
+        for item in self.program.items:
+            if not isinstance(item, ir.BlockDef):
+                continue
+            if item.name in self.blocks or item.name in CATALOG:
+                what = "block" if item.name in self.blocks else "built-in layer"
+                self.err(
+                    "E-duplicate",
+                    f"`{item.name}` is already a {what}",
+                    item.name_span,
+                    label="defined again here",
+                    help="rename the block",
+                )
+                continue
+            defaults: dict[str, Any] = {}
+            seen: set[str] = set()
+            for param in item.params:
+                if param.name in seen or param.name == BLOCK_INPUT:
+                    self.err(
+                        "E-duplicate",
+                        f"parameter `{param.name}` is {'reserved for the block input' if param.name == BLOCK_INPUT else 'repeated'}",
+                        param.span,
+                    )
+                seen.add(param.name)
+                if param.default is not None:
+                    try:
+                        defaults[param.name] = constant(param.default, {})
+                    except NotConstant as exc:
+                        self.diags.append(exc.diagnostic)
+            self.blocks[item.name] = item
+            self.block_defaults[item.name] = defaults
+
+    def resolve(self) -> Graph | None:
+        items = self.program.items
+        models = [i for i in items if isinstance(i, ir.ModelDecl)]
+        inputs = [i for i in items if isinstance(i, ir.InputDecl)]
+        layers = [i for i in items if isinstance(i, ir.LayersSection)]
+        start = Span.point(1, 1)
+        for what, found, example in (("model", models, "model MyNet"), ("layers", layers, "layers:")):
+            if not found:
+                self.err(
+                    "E-structure",
+                    f"the spec has no `{what}` {'declaration' if what == 'model' else 'section'}",
+                    start,
+                    label=f"missing `{what}`",
+                    help=f"add `{example}`",
+                )
+            for extra in found[1:]:
+                self.err(
+                    "E-structure",
+                    f"a spec has one `{what}` {'declaration' if what == 'model' else 'section'}",
+                    extra.span,
+                    label="repeated",
+                    secondary=(),
+                    help="merge them into one",
+                )
+        if not inputs:
+            self.err(
+                "E-structure",
+                "the spec declares no input",
+                start,
+                label="missing `input`",
+                help="add e.g. `input x: float32[N, 1, 28, 28]`",
+            )
+        self.collect_blocks()
+        input_nodes: list[InputNode] = []
+        values: dict[str, str] = {}
+        for decl in inputs:
+            if decl.name in values or decl.name in CATALOG or decl.name in self.blocks:
+                self.err("E-duplicate", f"`{decl.name}` is already defined", decl.name_span, label="defined again here")
+                continue
+            if decl.dtype not in DTYPES:
+                match = closest(decl.dtype, DTYPES)
+                self.err(
+                    "E-dtype",
+                    f"unknown dtype `{decl.dtype}`",
+                    decl.dtype_span,
+                    label="not a dtype",
+                    help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
+                )
+            if not decl.dims or decl.dims[0].value != "N":
+                first = decl.dims[0].span if decl.dims else decl.span
+                self.err(
+                    "E-shape",
+                    "the first dimension of an input is the batch and must be written `N`",
+                    first,
+                    label="batch dimension",
+                    help=f"write `{decl.dtype}[N, ...]`",
+                )
+            for dim in decl.dims[1:]:
+                if dim.value == "N":
+                    self.err(
+                        "E-shape",
+                        "`N` is the batch dimension and may only come first",
+                        dim.span,
+                        help="use another name for a symbolic size, e.g. T",
+                    )
+                elif isinstance(dim.value, int) and dim.value < 1:
+                    self.err("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span)
+            values[decl.name] = decl.name
+            input_nodes.append(
+                InputNode(id=decl.name, dtype=decl.dtype, dims=tuple(d.value for d in decl.dims), span=decl.span)
+            )
+        if not layers or not models:
+            return None
+        scope = Scope(values=dict(values), env={}, taken=set(values), used=set())
+        cur = input_nodes[0].id if len(input_nodes) == 1 else None
+        output = self.run_body(layers[0].body, cur, scope, layers[0].span)
+        unused_inputs = [n for n in input_nodes if n.id not in scope.used and n.id != cur and len(input_nodes) > 1]
+        for node in unused_inputs:
+            self.diags.append(warning("W-unused", f"input `{node.id}` is never used", node.span, label="declared here"))
+        if any(d.is_error for d in self.diags):
+            return None
+        return Graph(
+            model=models[0].name,
+            inputs=tuple(input_nodes),
+            nodes=tuple(self.nodes),
+            output=output,
+            blocks=tuple(self.instances),
+            assertions=tuple(self.assertions),
+            names={k: v for k, v in scope.values.items() if k not in values},
+        )
+
+
+def resolve(program: ir.Program) -> tuple[Graph | None, list[Diagnostic]]:
+    resolver = Resolver(program)
+    graph = resolver.resolve()
+    return graph, resolver.diags

@@ -1,0 +1,199 @@
+"""The `train:` section: validated settings (data, optimizer, schedule...) the runtime follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from compiler import ir
+from compiler.args import NotConstant, Word, bind, constant
+from compiler.catalog.base import ArgSpec
+from compiler.diagnostics import Diagnostic, error
+from compiler.graph import Frozen
+from compiler.suggest import did_you_mean
+
+_ROOT = ArgSpec("root", "str", default="data")
+_DOWNLOAD = ArgSpec("download", "bool", default=False)
+
+DATASETS: dict[str, tuple[ArgSpec, ...]] = {
+    "digits": (),
+    "iris": (),
+    "wine": (),
+    "breast_cancer": (),
+    "diabetes": (),
+    "mnist1d": (ArgSpec("samples", "int", default=5000, minimum=100),),
+    "mnist": (_ROOT, _DOWNLOAD),
+    "fashion_mnist": (_ROOT, _DOWNLOAD),
+    "cifar10": (_ROOT, _DOWNLOAD),
+    "csv": (ArgSpec("path", "str"), ArgSpec("target", "str")),
+    "npz": (ArgSpec("path", "str"),),
+    "image_folder": (ArgSpec("path", "str"), ArgSpec("size", "optional_ints", default=None, minimum=1, arity=2)),
+}
+
+_LR = ArgSpec("lr", "float", default=1e-3, minimum=0.0)
+_WD = ArgSpec("weight_decay", "float", default=0.0, minimum=0.0)
+OPTIMIZERS: dict[str, tuple[ArgSpec, ...]] = {
+    "adam": (_LR, _WD),
+    "adamw": (_LR, ArgSpec("weight_decay", "float", default=0.01, minimum=0.0)),
+    "sgd": (
+        ArgSpec("lr", "float", default=0.01, minimum=0.0),
+        ArgSpec("momentum", "float", default=0.0, minimum=0.0),
+        ArgSpec("nesterov", "bool", default=False),
+        _WD,
+    ),
+    "rmsprop": (
+        ArgSpec("lr", "float", default=1e-2, minimum=0.0),
+        ArgSpec("momentum", "float", default=0.0, minimum=0.0),
+        _WD,
+    ),
+}
+
+SCHEDULES: dict[str, tuple[ArgSpec, ...]] = {
+    "none": (),
+    "step": (
+        ArgSpec("size", "int", minimum=1, aliases=("step_size",)),
+        ArgSpec("gamma", "float", default=0.1, minimum=0.0),
+    ),
+    "cosine": (),
+    "onecycle": (ArgSpec("max_lr", "optional_float", default=None),),
+}
+
+EARLY_STOPPING = (
+    ArgSpec("patience", "int", default=5, minimum=1),
+    ArgSpec("monitor", "choice", default="val_loss", choices=("val_loss", "val_accuracy", "val_r2", "val_mae")),
+)
+
+
+class Choice(Frozen):
+    """A named choice with bound arguments, e.g. adam(lr=0.001)."""
+
+    name: str
+    args: dict[str, Any] = Field(default_factory=dict)
+
+
+class TrainConfig(Frozen):
+    data: Choice = Choice(name="digits")
+    optimizer: Choice = Choice(name="adam", args={"lr": 1e-3, "weight_decay": 0.0})
+    schedule: Choice = Choice(name="none")
+    batch_size: int = 64
+    epochs: int = 10
+    steps: int | None = None
+    seed: int = 0
+    clip: float | None = None
+    val_split: float = 0.1
+    test_split: float = 0.2
+    early_stopping: Choice | None = None
+    standardize: bool = True
+    precision: str = "fp32"
+    channels_last: bool = False
+
+
+_SCALARS: dict[str, ArgSpec] = {
+    "batch_size": ArgSpec("batch_size", "int", minimum=1),
+    "epochs": ArgSpec("epochs", "int", minimum=1),
+    "steps": ArgSpec("steps", "int", minimum=1),
+    "seed": ArgSpec("seed", "int", minimum=0),
+    "clip": ArgSpec("clip", "float", minimum=0.0),
+    "val_split": ArgSpec("val_split", "float", minimum=0.0, maximum=0.9),
+    "test_split": ArgSpec("test_split", "float", minimum=0.0, maximum=0.9),
+    "standardize": ArgSpec("standardize", "bool"),
+    "precision": ArgSpec("precision", "choice", choices=("fp32", "bf16")),
+    "channels_last": ArgSpec("channels_last", "bool"),
+}
+_CHOICES: dict[str, dict[str, tuple[ArgSpec, ...]]] = {
+    "data": DATASETS,
+    "optimizer": OPTIMIZERS,
+    "schedule": SCHEDULES,
+    "early_stopping": {"early_stopping": EARLY_STOPPING},
+}
+SETTINGS = tuple(_SCALARS) + tuple(_CHOICES)
+
+
+def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tuple[Choice | None, list[Diagnostic]]:
+    expr = setting.value
+    if setting.key == "early_stopping":
+        # `early_stopping 5` or `early_stopping(patience=5)`-style arguments
+        args = (
+            list(expr.args)
+            if isinstance(expr, ir.Call) and expr.callee == "early_stopping"
+            else [ir.Arg(span=expr.span, value=expr)]
+        )
+        name, name_span = "early_stopping", setting.key_span
+    elif isinstance(expr, ir.Name):
+        name, name_span, args = expr.id, expr.span, []
+    elif isinstance(expr, ir.Call):
+        name, name_span, args = expr.callee, expr.callee_span, list(expr.args)
+    else:
+        return None, [
+            error("E-train", f"`{setting.key}` expects one of {', '.join(options)}", expr.span, label="not a choice")
+        ]
+    if name not in options:
+        hint = did_you_mean(name, options)
+        return None, [
+            error(
+                "E-train",
+                f"unknown {setting.key} `{name}`",
+                name_span,
+                label=f"unknown {setting.key}",
+                help=hint or f"choose one of {', '.join(options)}",
+            )
+        ]
+    evaluated = []
+    diags: list[Diagnostic] = []
+    for arg in args:
+        try:
+            evaluated.append((arg, constant(arg.value, {})))
+        except NotConstant as exc:
+            diags.append(exc.diagnostic)
+    values, _, more = bind(name, options[name], evaluated, expr.span)
+    diags += more
+    values = {k: (v.text if isinstance(v, Word) else v) for k, v in values.items()}
+    return (None, diags) if diags else (Choice(name=name, args=values), [])
+
+
+def resolve_train(section: ir.TrainSection | None) -> tuple[TrainConfig, list[Diagnostic]]:
+    if section is None:
+        return TrainConfig(), []
+    values: dict[str, Any] = {}
+    diags: list[Diagnostic] = []
+    seen: set[str] = set()
+    for setting in section.settings:
+        key = setting.key
+        if key in seen:
+            diags.append(
+                error("E-duplicate", f"`{key}` is set twice", setting.key_span, label="set again here", help="keep one")
+            )
+            continue
+        seen.add(key)
+        if key in _CHOICES:
+            choice, more = _choice(setting, _CHOICES[key])
+            diags += more
+            if choice is not None:
+                values[key] = choice
+        elif key in _SCALARS:
+            try:
+                raw = constant(setting.value, {})
+            except NotConstant as exc:
+                diags.append(exc.diagnostic)
+                continue
+            values_, _, more = bind(
+                key, (_SCALARS[key],), [(ir.Arg(span=setting.value.span, value=setting.value), raw)], setting.span
+            )
+            diags += more
+            if not more:
+                values[key] = values_[key]
+        else:
+            hint = did_you_mean(key, SETTINGS)
+            diags.append(
+                error(
+                    "E-train",
+                    f"unknown training setting `{key}`",
+                    setting.key_span,
+                    label="unknown setting",
+                    help=hint or f"settings: {', '.join(SETTINGS)}",
+                )
+            )
+    if "steps" in values and "epochs" in values:
+        diags.append(error("E-train", "set `epochs` or `steps`, not both", section.span, help="remove one of them"))
+    return TrainConfig(**values), diags

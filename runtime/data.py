@@ -1,0 +1,208 @@
+"""Real data for training: built-in data sets, torchvision folders and files, as in-memory arrays."""
+
+from __future__ import annotations
+
+import csv
+import pickle
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from runtime.errors import RuntimeProblem
+
+SKLEARN = {"digits", "iris", "wine", "breast_cancer", "diabetes"}
+TORCHVISION = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
+
+
+@dataclass
+class ArrayData:
+    """Inputs and targets; `x_test`/`y_test` when the data set has its own test split."""
+
+    name: str
+    x: np.ndarray
+    y: np.ndarray
+    x_test: np.ndarray | None = None
+    y_test: np.ndarray | None = None
+    # True when the layout of x is known (built-in sets), so it may be reshaped to the spec's input
+    reshapeable: bool = False
+
+
+def load_data(name: str, args: dict[str, Any]) -> ArrayData:
+    if name in SKLEARN:
+        return _sklearn(name)
+    if name == "mnist1d":
+        return _mnist1d(args.get("samples", 5000))
+    if name in TORCHVISION:
+        return _torchvision(name, str(args.get("root", "data")), bool(args.get("download", False)))
+    if name == "csv":
+        return load_csv(Path(args["path"]), args["target"])
+    if name == "npz":
+        return load_npz(Path(args["path"]))
+    if name == "image_folder":
+        return _image_folder(Path(args["path"]), args.get("size"))
+    raise RuntimeProblem(f"unknown data set `{name}`", help="see docs/language.md, section train")
+
+
+def data_from_flag(value: str, target: str | None) -> tuple[str, dict[str, Any]]:
+    """`--data` accepts a built-in name or a file path (.npz, .csv)."""
+    if value.endswith(".npz"):
+        return "npz", {"path": value}
+    if value.endswith(".csv"):
+        if not target:
+            raise RuntimeProblem("--data FILE.csv needs --target COLUMN", code="E-usage", help="e.g. --target label")
+        return "csv", {"path": value, "target": target}
+    if Path(value).is_dir():
+        return "image_folder", {"path": value}
+    known = sorted(SKLEARN | set(TORCHVISION) | {"mnist1d"})
+    if value not in known:
+        raise RuntimeProblem(
+            f"unknown data set `{value}`",
+            code="E-usage",
+            help=f"use a file (.npz, .csv, a folder) or one of {', '.join(known)}",
+        )
+    return value, {}
+
+
+def _sklearn(name: str) -> ArrayData:
+    from sklearn import datasets
+
+    loader = getattr(datasets, f"load_{name}")
+    x, y = loader(return_X_y=True)
+    return ArrayData(name, x.astype(np.float32), y, reshapeable=True)
+
+
+def _mnist1d(samples: int) -> ArrayData:
+    from mnist1d.data import get_dataset_args, make_dataset
+
+    args = get_dataset_args()
+    args.num_samples = samples
+    data = make_dataset(args)  # generated offline from templates; no download
+    return ArrayData(
+        "mnist1d",
+        data["x"].astype(np.float32),
+        data["y"],
+        data["x_test"].astype(np.float32),
+        data["y_test"],
+        reshapeable=True,
+    )
+
+
+def _torchvision(name: str, root: str, download: bool) -> ArrayData:
+    from torchvision import datasets
+
+    cls = getattr(datasets, TORCHVISION[name])
+    try:
+        train = cls(root, train=True, download=download)
+        test = cls(root, train=False, download=download)
+    except RuntimeError as exc:
+        raise RuntimeProblem(
+            f"{TORCHVISION[name]} not found under {root!r}: {exc}",
+            help=f"put the files under {root}/ (see torchvision's {TORCHVISION[name]} layout) or set download=true where a network exists",
+        ) from None
+    return ArrayData(
+        name,
+        _images(train.data),
+        np.asarray(train.targets),
+        _images(test.data),
+        np.asarray(test.targets),
+        reshapeable=True,
+    )
+
+
+def _images(data: Any) -> np.ndarray:
+    array = data.numpy() if hasattr(data, "numpy") else np.asarray(data)
+    array = array.astype(np.float32) / 255.0
+    if array.ndim == 3:  # [N, H, W] grayscale
+        return array[:, None]
+    return array.transpose(0, 3, 1, 2)  # CIFAR: [N, H, W, C] -> [N, C, H, W]
+
+
+def load_npz(path: Path) -> ArrayData:
+    if not path.exists():
+        raise RuntimeProblem(f"no such file: {path}", code="E-usage")
+    try:
+        with np.load(path, allow_pickle=False) as archive:
+            missing = [k for k in ("x", "y") if k not in archive]
+            if missing:
+                raise RuntimeProblem(
+                    f"{path} has no array {' or '.join(repr(m) for m in missing)} (it has {', '.join(archive.files) or 'nothing'})",
+                    help="save it with np.savez(path, x=inputs, y=targets)",
+                )
+            return ArrayData(path.name, archive["x"], archive["y"])
+    except (ValueError, OSError, pickle.UnpicklingError) as exc:
+        raise RuntimeProblem(
+            f"cannot read {path} as .npz: {exc}", help="save it with np.savez(path, x=inputs, y=targets)"
+        ) from None
+
+
+def load_csv(path: Path, target: str) -> ArrayData:
+    if not path.exists():
+        raise RuntimeProblem(f"no such file: {path}", code="E-usage")
+    rows, header = _read_csv(path)
+    if target not in header:
+        raise RuntimeProblem(f"{path} has no column {target!r}", help=f"columns: {', '.join(header)}")
+    t = header.index(target)
+    x = [[v for i, v in enumerate(r) if i != t] for r in rows]
+    y = [r[t] for r in rows]
+    return ArrayData(path.name, np.asarray(x, dtype=np.float32).reshape(len(rows), len(header) - 1), np.asarray(y))
+
+
+def read_csv_features(path: Path) -> np.ndarray:
+    rows, header = _read_csv(path)
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(header))
+
+
+def _read_csv(path: Path) -> tuple[list[list[float]], list[str]]:
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise RuntimeProblem(f"{path} is empty", help="the first line names the columns")
+            rows = []
+            for line_no, row in enumerate(reader, start=2):
+                if not row:
+                    continue
+                if len(row) != len(header):
+                    raise RuntimeProblem(
+                        f"{path}:{line_no}: {len(row)} values, but the header has {len(header)} columns"
+                    )
+                try:
+                    rows.append([float(v) for v in row])
+                except ValueError:
+                    bad = next(i for i, v in enumerate(row) if not _is_number(v))
+                    raise RuntimeProblem(
+                        f"{path}:{line_no}: column {header[bad]!r} holds {row[bad]!r}, which is not a number",
+                        help="encode categories as numbers before training",
+                    ) from None
+    except UnicodeDecodeError:
+        raise RuntimeProblem(f"{path} is not UTF-8 text") from None
+    return rows, header
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _image_folder(path: Path, size: Any) -> ArrayData:
+    from torchvision import datasets, transforms
+
+    if not path.is_dir():
+        raise RuntimeProblem(f"no such folder: {path}", code="E-usage")
+    steps = [transforms.Resize(tuple(size))] if size else []
+    folder = datasets.ImageFolder(str(path), transform=transforms.Compose([*steps, transforms.ToTensor()]))
+    if len(folder) == 0:
+        raise RuntimeProblem(f"{path} holds no images", help="one sub-folder per class, images inside")
+    xs, ys = zip(*(folder[i] for i in range(len(folder))), strict=True)
+    shapes = {tuple(x.shape) for x in xs}
+    if len(shapes) > 1:
+        raise RuntimeProblem(
+            f"images in {path} have different sizes {sorted(shapes)[:3]}", help="give image_folder(path, size=[H, W])"
+        )
+    return ArrayData(path.name, np.stack([x.numpy() for x in xs]), np.asarray(ys))

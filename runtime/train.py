@@ -1,0 +1,336 @@
+"""The one training loop: train/eval modes, zero_grad, no-grad evaluation, checkpoints, resume."""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from runtime.checkpoint import load_checkpoint, save_atomic
+from runtime.errors import RuntimeProblem
+from runtime.metrics import MetricSums
+from runtime.prepare import Normalizer, Prepared, Split
+from runtime.report import RunReport
+
+
+@dataclass
+class RunConfig:
+    optimizer: str = "adam"
+    optimizer_args: dict[str, Any] | None = None
+    schedule: str = "none"
+    schedule_args: dict[str, Any] | None = None
+    batch_size: int = 64
+    epochs: int = 10
+    steps: int | None = None
+    seed: int = 0
+    clip: float | None = None
+    early_stopping: dict[str, Any] | None = None
+    precision: str = "fp32"
+    channels_last: bool = False
+    compile: bool = False
+    deterministic: bool = False
+    device: str | None = None
+    quiet: bool = False
+
+
+def pick_device(requested: str | None) -> torch.device:
+    if requested:
+        try:
+            device = torch.device(requested)
+        except RuntimeError:
+            raise RuntimeProblem(
+                f"unknown device {requested!r}", code="E-usage", help="use cpu, cuda, cuda:N or mps"
+            ) from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise RuntimeProblem(
+                "--device cuda was asked for, but CUDA is not available here", code="E-usage", help="use --device cpu"
+            )
+        if device.type == "mps" and not torch.backends.mps.is_available():
+            raise RuntimeProblem(
+                "--device mps was asked for, but MPS is not available here", code="E-usage", help="use --device cpu"
+            )
+        return device
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def make_optimizer(name: str, args: dict[str, Any], params) -> torch.optim.Optimizer:
+    if name == "adam":
+        return torch.optim.Adam(params, lr=args["lr"], weight_decay=args.get("weight_decay", 0.0))
+    if name == "adamw":
+        return torch.optim.AdamW(params, lr=args["lr"], weight_decay=args.get("weight_decay", 0.01))
+    if name == "sgd":
+        return torch.optim.SGD(
+            params,
+            lr=args["lr"],
+            momentum=args.get("momentum", 0.0),
+            nesterov=args.get("nesterov", False),
+            weight_decay=args.get("weight_decay", 0.0),
+        )
+    if name == "rmsprop":
+        return torch.optim.RMSprop(
+            params, lr=args["lr"], momentum=args.get("momentum", 0.0), weight_decay=args.get("weight_decay", 0.0)
+        )
+    raise RuntimeProblem(f"unknown optimizer {name!r}", code="E-usage")
+
+
+def make_schedule(
+    name: str, args: dict[str, Any], optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
+):
+    """Every schedule steps once per optimizer step (StepLR's size is in epochs, converted here)."""
+    if name == "none":
+        return None
+    if name == "step":
+        return torch.optim.lr_scheduler.StepLR(
+            optimizer, step_size=args["size"] * steps_per_epoch, gamma=args.get("gamma", 0.1)
+        )
+    if name == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
+    if name == "onecycle":
+        peak = args.get("max_lr") or optimizer.param_groups[0]["lr"]
+        return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=max(total_steps, 1))
+    raise RuntimeProblem(f"unknown schedule {name!r}", code="E-usage")
+
+
+def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
+    order = torch.randperm(n, generator=generator)
+    batches = list(order.split(batch_size))
+    if len(batches) > 1 and len(batches[-1]) == 1:
+        batches.pop()  # a batch of one breaks batchnorm and carries no signal worth the step
+    return batches
+
+
+def evaluate_split(
+    model: nn.Module,
+    loss_fn: nn.Module,
+    split: Split,
+    kind: str,
+    normalizer: Normalizer,
+    cfg: RunConfig,
+    device: torch.device,
+) -> dict[str, float]:
+    model.eval()
+    sums = MetricSums(kind)
+    with torch.inference_mode():
+        for start in range(0, len(split), 1024):
+            xb = split.x[start : start + 1024].to(device, non_blocking=True)
+            yb = split.y[start : start + 1024].to(device, non_blocking=True)
+            if cfg.channels_last and xb.dim() == 4:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            with _autocast(device, cfg.precision):
+                out = model(xb)
+            out = out.float()
+            sums.add(loss_fn(out, yb), out, yb, normalizer.target_scale)
+    return sums.as_dict()
+
+
+def _autocast(device: torch.device, precision: str):
+    return torch.autocast(device_type=device.type, dtype=torch.bfloat16, enabled=precision == "bf16")
+
+
+class Trainer:
+    def __init__(
+        self,
+        model_class: type[nn.Module],
+        make_loss,
+        meta: dict[str, Any],
+        data: Prepared,
+        cfg: RunConfig,
+        out_dir: Path,
+    ) -> None:
+        self.meta, self.data, self.cfg, self.out_dir = meta, data, cfg, out_dir
+        self.kind = meta["task"]["kind"]
+        self.device = pick_device(cfg.device)
+        torch.manual_seed(cfg.seed)
+        if cfg.deterministic:
+            torch.use_deterministic_algorithms(True)
+        self.model = model_class().to(self.device)
+        if cfg.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
+        self.forward = torch.compile(self.model) if cfg.compile else self.model
+        self.loss_fn = make_loss()
+        self.generator = torch.Generator().manual_seed(cfg.seed)
+        if len(data.train) < cfg.batch_size and len(data.train) < 2:
+            raise RuntimeProblem(
+                f"the train split has {len(data.train)} samples, fewer than one batch", help="use more data"
+            )
+        if len(data.train) < cfg.batch_size:
+            raise RuntimeProblem(
+                f"the train split has {len(data.train)} samples, fewer than one batch of {cfg.batch_size}",
+                help=f"lower the batch size (--batch-size {max(1, len(data.train) // 4)}) or use more data",
+            )
+        self.steps_per_epoch = len(_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0)))
+        self.total_steps = cfg.steps if cfg.steps else cfg.epochs * self.steps_per_epoch
+        self.epochs = math.ceil(self.total_steps / self.steps_per_epoch)
+        self.optimizer = make_optimizer(cfg.optimizer, cfg.optimizer_args or {"lr": 1e-3}, self.model.parameters())
+        self.schedule = make_schedule(
+            cfg.schedule, cfg.schedule_args or {}, self.optimizer, self.total_steps, self.steps_per_epoch
+        )
+        self.train_split = data.train.to(self.device)
+        self.report = RunReport(out_dir, self.kind, quiet=cfg.quiet)
+        self.epoch = 0
+        self.step = 0
+        self.best: float | None = None
+        self.stale = 0
+        self.history: list[dict[str, float]] = []
+        es = cfg.early_stopping or {}
+        self.monitor = es.get("monitor", "val_loss" if data.val is not None else "train_loss")
+        if data.val is None and self.monitor.startswith("val_"):
+            self.monitor = "train_loss"
+        self.patience = es.get("patience") if cfg.early_stopping else None
+
+    # ---- checkpoints ----------------------------------------------------------------
+    def state(self) -> dict[str, Any]:
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "schedule": self.schedule.state_dict() if self.schedule else {},
+            "epoch": self.epoch,
+            "step": self.step,
+            "best": self.best,
+            "stale": self.stale,
+            "history": self.history,
+            "torch_rng": torch.get_rng_state(),
+            "shuffle_rng": self.generator.get_state(),
+            "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
+            "spec_hash": self.meta["spec_hash"],
+            "normalizer": self.data.normalizer.state(),
+            "meta_task": self.meta["task"]["kind"],
+        }
+
+    def resume(self, path: Path) -> None:
+        state = load_checkpoint(path, self.meta["spec_hash"])
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.schedule and state["schedule"]:
+            self.schedule.load_state_dict(state["schedule"])
+        self.epoch, self.step = state["epoch"], state["step"]
+        self.best, self.stale, self.history = state["best"], state["stale"], list(state["history"])
+        torch.set_rng_state(state["torch_rng"])
+        self.generator.set_state(state["shuffle_rng"])
+        if self.device.type == "cuda" and state["cuda_rng"]:
+            torch.cuda.set_rng_state_all(state["cuda_rng"])
+        self.report.restart(self.history)
+
+    # ---- the loop -------------------------------------------------------------------
+    def train_epoch(self) -> dict[str, float]:
+        self.model.train()
+        cfg, split = self.cfg, self.train_split
+        total, count = torch.zeros((), device=self.device), 0
+        started = time.perf_counter()
+        batches = _batches(len(split), cfg.batch_size, self.generator)
+        bar = self.report.progress(len(batches), self.epoch + 1, self.epochs)
+        for index in batches:
+            if self.step >= self.total_steps:
+                break
+            index = index.to(self.device)
+            xb, yb = split.x[index], split.y[index]
+            if cfg.channels_last and xb.dim() == 4:
+                xb = xb.contiguous(memory_format=torch.channels_last)
+            self.optimizer.zero_grad(set_to_none=True)
+            with _autocast(self.device, cfg.precision):
+                out = self.forward(xb)
+            loss = self.loss_fn(out.float(), yb)
+            if not torch.isfinite(loss):
+                raise RuntimeProblem(
+                    f"the loss became {float(loss)} at step {self.step + 1} (epoch {self.epoch + 1})",
+                    code="E-diverged",
+                    help="lower the learning rate (--lr), add `clip 1.0` to the train section, or check the data for extreme values",
+                )
+            loss.backward()
+            if cfg.clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
+            self.optimizer.step()
+            if self.schedule is not None:
+                self.schedule.step()
+            self.step += 1
+            total += loss.detach() * len(index)
+            count += len(index)
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(
+                    loss=f"{float(loss):.4f}", samples_s=f"{count / max(time.perf_counter() - started, 1e-9):,.0f}"
+                )
+        if bar is not None:
+            bar.close()
+        seconds = time.perf_counter() - started
+        return {
+            "train_loss": float(total) / max(count, 1),
+            "seconds": seconds,
+            "samples_per_s": count / max(seconds, 1e-9),
+        }
+
+    def fit(self) -> dict[str, Any]:
+        ckpt_dir = self.out_dir / "checkpoints"
+        while self.epoch < self.epochs and self.step < self.total_steps:
+            row: dict[str, float] = {
+                "epoch": self.epoch + 1,
+                **self.train_epoch(),
+                "lr": self.optimizer.param_groups[0]["lr"],
+            }
+            if self.data.val is not None:
+                row |= {
+                    f"val_{k}": v
+                    for k, v in evaluate_split(
+                        self.forward,
+                        self.loss_fn,
+                        self.data.val,
+                        self.kind,
+                        self.data.normalizer,
+                        self.cfg,
+                        self.device,
+                    ).items()
+                }
+            self.epoch += 1
+            self.history.append(row)
+            value = row[self.monitor]
+            better = self.best is None or (
+                value > self.best if self.monitor.endswith(("accuracy", "r2")) else value < self.best
+            )
+            if better:
+                self.best, self.stale = value, 0
+            else:
+                self.stale += 1
+            state = self.state()
+            if better:
+                save_atomic(state, ckpt_dir / "best.pt")
+            save_atomic(state, ckpt_dir / "last.pt")
+            self.report.epoch(row)
+            if self.patience is not None and self.stale >= self.patience:
+                self.report.note(f"early stopping: {self.monitor} did not improve for {self.patience} epochs")
+                break
+        best = load_checkpoint(ckpt_dir / "best.pt", self.meta["spec_hash"])
+        self.model.load_state_dict(best["model"])
+        summary = {
+            "test": evaluate_split(
+                self.forward, self.loss_fn, self.data.test, self.kind, self.data.normalizer, self.cfg, self.device
+            ),
+            "val": evaluate_split(
+                self.forward, self.loss_fn, self.data.val, self.kind, self.data.normalizer, self.cfg, self.device
+            )
+            if self.data.val is not None
+            else {},
+            "best_epoch": best["epoch"],
+            "epochs": self.epoch,
+            "steps": self.step,
+            "train_seconds": sum(r["seconds"] for r in self.history),
+            "device": str(self.device),
+            "model": self.meta["model"],
+            "spec_hash": self.meta["spec_hash"],
+        }
+        self.report.finish(summary, self.history)
+        return summary
+
+
+def write_stdout(text: str) -> None:
+    sys.stdout.write(text + "\n")
+    sys.stdout.flush()

@@ -1,0 +1,127 @@
+"""Pre-flight checks: data against the spec's input and the task's target contract, before step one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from runtime.errors import RuntimeProblem
+
+
+def _per_sample(spec_dims: list[Any]) -> list[Any]:
+    return list(spec_dims[1:])
+
+
+def shape_inputs(x: np.ndarray, input_meta: dict[str, Any], reshapeable: bool) -> np.ndarray:
+    """Match x to the declared input; built-in data sets may be reshaped ([N, 64] -> [N, 1, 8, 8])."""
+    dims = _per_sample(input_meta["shape"])
+    name = input_meta["name"]
+    declared = f"{input_meta['dtype']}[{', '.join(str(d) for d in input_meta['shape'])}]"
+    if x.ndim == 0 or x.shape[0] == 0:
+        raise RuntimeProblem("the data set is empty", help="check the data file or the data set name")
+    if all(isinstance(d, int) for d in dims):
+        if list(x.shape[1:]) == dims:
+            return x
+        if reshapeable and int(np.prod(x.shape[1:])) == int(np.prod(dims)):
+            return x.reshape(x.shape[0], *dims)
+    if x.ndim - 1 != len(dims):
+        raise RuntimeProblem(
+            f"input `{name}` is declared {declared}, but the data has shape {list(x.shape)} "
+            f"({x.ndim - 1} dims per sample, not {len(dims)})",
+            help="change the input declaration to match the data, or reshape the data",
+        )
+    for axis, (want, have) in enumerate(zip(dims, x.shape[1:], strict=True), start=1):
+        if isinstance(want, int) and want != have:
+            raise RuntimeProblem(
+                f"input `{name}` dimension {axis} is {want} in the spec but {have} in the data (data shape {list(x.shape)})",
+                help=f"declare `{name}: {input_meta['dtype']}[N, {', '.join(str(s) for s in x.shape[1:])}]` or fix the data",
+            )
+    return x
+
+
+def check_inputs(x: np.ndarray, input_meta: dict[str, Any]) -> np.ndarray:
+    dtype = input_meta["dtype"]
+    if dtype.startswith(("int", "uint")):
+        if not np.issubdtype(x.dtype, np.integer) and not np.all(np.mod(x, 1) == 0):
+            raise RuntimeProblem(
+                f"input `{input_meta['name']}` is declared {dtype} (token ids), but the data holds fractional values",
+                help="declare the input as float32, or pass integer ids",
+            )
+        return x.astype(np.int64)
+    x = x.astype(np.float32)
+    bad = ~np.isfinite(x)
+    if bad.any():
+        index = np.argwhere(bad)[0]
+        kind = "NaN" if np.isnan(x[tuple(index)]) else "inf"
+        raise RuntimeProblem(
+            f"the inputs contain {int(bad.sum())} NaN/inf values (first: {kind} in sample {index[0]})",
+            help="drop or impute those samples before training",
+        )
+    return x
+
+
+def check_targets(y: np.ndarray, task: dict[str, Any], onehot: bool) -> np.ndarray:
+    """Return targets in the task's exact dtype and shape, or explain what is wrong with them."""
+    kind, k = task["kind"], task["outputs"]
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        raise RuntimeProblem(
+            f"targets must be numbers, but they have dtype {y.dtype}", help="encode labels as integers 0..C-1"
+        )
+    if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
+        raise RuntimeProblem("the targets contain NaN or inf", help="drop those samples")
+    if kind == "multiclass":
+        return _class_ids(y, k, onehot)
+    if kind in ("binary", "multilabel"):
+        y = y.reshape(-1, 1) if (y.ndim == 1 and k == 1) else y
+        if y.ndim != 2 or y.shape[1] != k:
+            raise RuntimeProblem(
+                f"{kind} targets must have shape [N, {k}], but they have shape {list(y.shape)}",
+                help="one 0/1 column per label" if kind == "multilabel" else "one 0/1 value per sample",
+            )
+        values = np.unique(y)
+        if not np.all(np.isin(values, (0, 1))):
+            shown = ", ".join(f"{v:g}" for v in values[:6])
+            raise RuntimeProblem(
+                f"{kind} targets must be 0 or 1, but they include {shown}",
+                help="map the two classes to 0 and 1" if kind == "binary" else "use 0/1 indicators per label",
+            )
+        return y.astype(np.float32)
+    # regression
+    y = y.reshape(-1, 1) if (y.ndim == 1 and k == 1) else y
+    if y.ndim != 2 or y.shape[1] != k:
+        raise RuntimeProblem(
+            f"regression(outputs={k}) needs targets of shape [N, {k}], but they have shape {list(y.shape)}",
+            help=f"the task's outputs must equal the number of target columns ({y.shape[1] if y.ndim == 2 else 1})",
+        )
+    return y.astype(np.float32)
+
+
+def _class_ids(y: np.ndarray, classes: int, onehot: bool) -> np.ndarray:
+    if y.ndim == 2 and y.shape[1] == classes and np.all(np.isin(y, (0, 1))) and np.all(y.sum(axis=1) == 1):
+        if onehot:
+            return y.argmax(axis=1).astype(np.int64)
+        raise RuntimeProblem(
+            f"the targets are one-hot vectors [N, {classes}], but CrossEntropyLoss takes class ids [N]",
+            help="pass `--targets onehot` to convert them to class ids, or store ids (y.argmax(1))",
+        )
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise RuntimeProblem(
+            f"multiclass targets must be class ids of shape [N], but they have shape {list(y.shape)}",
+            help="one integer class id per sample",
+        )
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise RuntimeProblem(
+            "multiclass targets must be integer class ids, but they hold fractional values",
+            help="is this a regression task? then use `task regression(outputs=1)`",
+        )
+    low, high = int(y.min()), int(y.max())
+    if low < 0 or high >= classes:
+        raise RuntimeProblem(
+            f"class ids must lie in 0..{classes - 1} for multiclass(classes={classes}), but they range over {low}..{high}",
+            help=f"set classes={high + 1} in the task" if low >= 0 else "shift the labels to start at 0",
+        )
+    return y.astype(np.int64)
