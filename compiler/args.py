@@ -10,7 +10,7 @@ from compiler import ir
 from compiler.catalog.base import ArgSpec
 from compiler.diagnostics import Diagnostic, error
 from compiler.source import Span
-from compiler.suggest import did_you_mean
+from compiler.suggest import closest, did_you_mean
 
 WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
@@ -48,6 +48,8 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
         return Word(expr.id)
     if isinstance(expr, ir.Neg):
         value = constant(expr.operand, env)
+        if isinstance(value, Unknown):
+            return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise NotConstant(error("E-arg-type", "only numbers can be negated", expr.span))
         return -value
@@ -57,6 +59,8 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
         return IO(constant(expr.steps[0], env), constant(expr.steps[1], env))
     if isinstance(expr, ir.BinOp):
         left, right = constant(expr.left, env), constant(expr.right, env)
+        if isinstance(left, Unknown) or isinstance(right, Unknown):
+            return UNKNOWN
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
             raise NotConstant(error("E-arg-type", f"`{expr.op}` needs numbers on both sides", expr.span))
         if expr.op == "+":
@@ -100,8 +104,20 @@ def _is_int(v: Any) -> bool:
     return isinstance(v, int) and not isinstance(v, bool)
 
 
+class Unknown:
+    """A block parameter's value while checking a block that no model uses (names only, no values)."""
+
+    def __repr__(self) -> str:
+        return "<unknown>"
+
+
+UNKNOWN = Unknown()
+
+
 def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
     """Validate and normalize one value; returns (value, problem) with problem '' when fine."""
+    if isinstance(value, Unknown) or (isinstance(value, tuple) and any(isinstance(v, Unknown) for v in value)):
+        return value, ""
     kind = spec.kind
     if isinstance(value, Word) and kind in ("choice", "padding", "str"):
         value = value.text
@@ -109,21 +125,21 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
         return None, ""
     if kind in ("int", "optional_int"):
         if not _is_int(value):
-            return value, f"`{spec.name}` of {owner} must be an integer, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be an integer, not {describe(value)}"
     elif kind in ("float", "optional_float"):
         if _is_int(value):
             value = float(value)
         if not isinstance(value, float):
-            return value, f"`{spec.name}` of {owner} must be a number, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
     elif kind == "bool":
         if not isinstance(value, bool):
-            return value, f"`{spec.name}` of {owner} must be true or false, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be true or false, not {describe(value)}"
     elif kind == "choice" or kind == "str":
         if not isinstance(value, str):
-            return value, f"`{spec.name}` of {owner} must be one of {', '.join(spec.choices)}, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be one of {', '.join(spec.choices)}, not {describe(value)}"
         if spec.choices and value not in spec.choices:
             hint = did_you_mean(value, spec.choices)
-            return value, f"`{spec.name}` of {owner} must be one of {', '.join(spec.choices)}, not `{value}`" + (
+            return value, f"{_who(spec, owner)} must be one of {', '.join(spec.choices)}, not `{value}`" + (
                 f"; {hint}" if hint else ""
             )
         return value, ""
@@ -131,29 +147,33 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
         if kind == "padding" and isinstance(value, str):
             if value in ("same", "valid"):
                 return value, ""
-            return value, f"`padding` of {owner} must be an integer, a list, `same` or `valid`, not `{value}`"
+            return value, f"{_who(spec, owner)} must be an integer, a list, `same` or `valid`, not `{value}`"
         items = value if isinstance(value, tuple) else (value,)
         ok = all(_is_int(v) or (kind == "adaptive" and v is None) for v in items)
         if not ok or (isinstance(value, tuple) and len(value) != spec.arity):
             want = f"an integer or a list of {spec.arity} integers" if spec.arity > 1 else "an integer"
-            return value, f"`{spec.name}` of {owner} must be {want}, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be {want}, not {describe(value)}"
         if spec.arity == 1 and isinstance(value, tuple):
             value = value[0]
         return value, _range_problem(spec, [v for v in items if v is not None], owner)
     elif kind == "int_list":
         items = value if isinstance(value, tuple) else (value,)
         if not items or not all(_is_int(v) for v in items):
-            return value, f"`{spec.name}` of {owner} must be a list of integers, not {describe(value)}"
+            return value, f"{_who(spec, owner)} must be a list of integers, not {describe(value)}"
         return tuple(items), ""
     return value, _range_problem(spec, [value], owner)
+
+
+def _who(spec: ArgSpec, owner: str) -> str:
+    return f"`{spec.name}`" if owner == spec.name else f"`{spec.name}` of {owner}"
 
 
 def _range_problem(spec: ArgSpec, values: list[Any], owner: str) -> str:
     for v in values:
         if spec.minimum is not None and v < spec.minimum:
-            return f"`{spec.name}` of {owner} must be at least {spec.minimum:g}, not {v}"
+            return f"{_who(spec, owner)} must be at least {spec.minimum:g}, not {v}"
         if spec.maximum is not None and v > spec.maximum:
-            return f"`{spec.name}` of {owner} must be at most {spec.maximum:g}, not {v}"
+            return f"{_who(spec, owner)} must be at most {spec.maximum:g}, not {v}"
     return ""
 
 
@@ -191,16 +211,17 @@ def bind(
         values[first] = flat
         spans[first] = positional[0][0].span.merge(positional[-1][0].span)
         positional = []
+    positional_schema = [s for s in schema if not s.keyword_only]
     for index, (arg, value) in enumerate(positional):
         if index == 0 and isinstance(value, IO) and io is not None:
             values[io[0]], values[io[1]] = value.inp, value.out
             spans[io[0]] = spans[io[1]] = arg.span
             continue
-        if index >= len(schema):
+        if index >= len(positional_schema):
             diags.append(
                 error(
                     "E-arg-count",
-                    f"{owner} takes at most {len(schema)} positional argument{'s' * (len(schema) != 1)}, "
+                    f"{owner} takes at most {len(positional_schema)} positional argument{'s' * (len(positional_schema) != 1)}, "
                     f"but {len(positional)} were given",
                     arg.span,
                     label="extra argument",
@@ -208,7 +229,7 @@ def bind(
                 )
             )
             break
-        name = schema[index].name
+        name = positional_schema[index].name
         values[name], spans[name] = value, arg.span
     for arg, value in keywords:
         assert arg.name is not None and arg.name_span is not None
@@ -240,9 +261,10 @@ def bind(
             continue
         values[spec.name], spans[spec.name] = value, arg.span
     bound: dict[str, Any] = {}
+    typos = {closest(a.name, [s.name for s in schema]) for a, _ in keywords if a.name and not any(a.name == s.name or a.name in s.aliases for s in schema)}
     for spec in schema:
         if spec.name not in values:
-            if spec.required:
+            if spec.required and spec.name not in typos:
                 diags.append(
                     error(
                         "E-arg-count",

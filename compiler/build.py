@@ -116,7 +116,8 @@ def _statement_span(node: Tree) -> Span:
 
 
 def _build_item(node: Tree) -> ir.Item:
-    data, children = node.data, node.children
+    data = node.data
+    keyword, *children = node.children
     span = _statement_span(node)
     if data == "model_decl":
         return ir.ModelDecl(span=span, name=str(children[0]), name_span=_tok_span(children[0]))
@@ -158,7 +159,7 @@ def _build_item(node: Tree) -> ir.Item:
             body=body,
         )
     if data == "layers_section":
-        return ir.LayersSection(span=_head_span(node, "layers"), body=tuple(_build_statement(s) for s in children))
+        return ir.LayersSection(span=_head_span(keyword), body=tuple(_build_statement(s) for s in children))
     if data == "train_section":
         settings = tuple(
             ir.Setting(
@@ -169,13 +170,13 @@ def _build_item(node: Tree) -> ir.Item:
             )
             for s in children
         )
-        return ir.TrainSection(span=_head_span(node, "train"), settings=settings)
+        return ir.TrainSection(span=_head_span(keyword), settings=settings)
     raise ValueError(f"unknown item {data}")
 
 
-def _head_span(node: Tree, keyword: str) -> Span:
-    m = node.meta
-    return Span(line=m.line, column=m.column, end_line=m.line, end_column=m.column + len(keyword) + 1)
+def _head_span(keyword: Token) -> Span:
+    """`layers:` / `train:` -- the keyword and its colon."""
+    return Span(line=keyword.line, column=keyword.column, end_line=keyword.line, end_column=keyword.end_column + 1)
 
 
 def build_program(tree: Tree, source: SourceFile) -> ir.Program:

@@ -116,15 +116,25 @@ def _token_span(token: Token, source: SourceFile) -> Span:
     )
 
 
-def _help_for(expected: set[str], found: Token | None) -> str:
+def _open_brackets(source: SourceFile, token: Token) -> str:
+    """Which brackets are still open on the token's line before it ('RPAR', 'RSQB' or '')."""
+    if token.line is None:
+        return ""
+    text = source.line_text(token.line)[: (token.column or 1) - 1]
+    depth_paren = text.count("(") - text.count(")")
+    depth_square = text.count("[") - text.count("]")
+    return "RPAR" if depth_paren > 0 else ("RSQB" if depth_square > 0 else "")
+
+
+def _help_for(expected: set[str], found: Token | None, source: SourceFile) -> str:
+    if found is not None and found.type in _VALUE_START and "_NL" in expected and not _open_brackets(source, found):
+        return "one statement per line; join layers into a chain with `->`"
     if found is not None and found.type == "_NL" and "RPAR" in expected:
         return "close the parenthesis with `)`, or continue the arguments on the same line"
     if found is not None and found.type == "_NL" and "RSQB" in expected:
         return "close the bracket with `]`"
     if found is not None and found.type in _VALUE_START and "COMMA" in expected:
         return "separate arguments with `,`"
-    if found is not None and found.type in _VALUE_START and "_NL" in expected:
-        return "one statement per line; join layers into a chain with `->`"
     if "NAME" in expected and found is not None and found.type in ("INT", "FLOAT"):
         return "names start with a letter or `_`"
     if expected == {"_NL"} or expected == {"_NL", "ARROW"}:
@@ -167,12 +177,15 @@ def syntax_diagnostic(exc: UnexpectedInput, source: SourceFile) -> Diagnostic:
         token = exc.token
         expected = {t for t in exc.expected if not t.startswith("__")}
         found = _describe_token(token)
+        wanted = _expected_words(expected)
+        if "_NL" in expected and token.type in _VALUE_START and "RPAR" not in _open_brackets(source, token):
+            wanted = "`->` or the end of the line"
         return error(
             "E-syntax",
-            f"expected {_expected_words(expected)}, found {found}",
+            f"expected {wanted}, found {found}",
             _token_span(token, source),
-            label=f"unexpected {found}",
-            help=_help_for(expected, token),
+            label=f"unexpected {found.removeprefix('the ')}",
+            help=_help_for(expected, token, source),
         )
     if isinstance(exc, UnexpectedEOF):
         expected = {t for t in exc.expected if not t.startswith("__")}

@@ -6,10 +6,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compiler import ir
-from compiler.args import WORDS, NotConstant, Word, bind, constant
+from compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant
 from compiler.catalog import CATALOG, OPERATOR_LAYERS
 from compiler.catalog.base import REQUIRED, ArgSpec
-from compiler.diagnostics import Diagnostic, error, warning
+from compiler.diagnostics import Diagnostic, Label, error, warning
 from compiler.graph import BlockInstance, Graph, InputNode, LayerNode, ShapeAssertion
 from compiler.source import Span
 from compiler.suggest import closest
@@ -52,6 +52,9 @@ class Resolver:
         self.assertions: list[ShapeAssertion] = []
         self.blocks: dict[str, ir.BlockDef] = {}
         self.block_defaults: dict[str, dict[str, Any]] = {}
+        self.used_blocks: set[str] = set()
+        # while checking a block that no model uses: report name errors, build nothing
+        self.dry = False
 
     # ---- helpers ------------------------------------------------------------
     def err(self, code: str, message: str, span: Span, **extra: Any) -> None:
@@ -116,6 +119,8 @@ class Resolver:
         name: str | None,
         arg_spans: dict[str, Span] | None = None,
     ) -> str:
+        if self.dry:
+            return POISON
         if len(self.nodes) >= MAX_NODES:
             if len(self.nodes) == MAX_NODES:
                 self.err(
@@ -219,6 +224,10 @@ class Resolver:
 
     def binop(self, expr: ir.BinOp, cur: str | None, scope: Scope) -> str:
         left_t, right_t = self.is_tensor(expr.left, scope), self.is_tensor(expr.right, scope)
+        for side, is_t in ((expr.left, left_t), (expr.right, right_t)):
+            if not is_t and isinstance(side, ir.Name) and side.id not in scope.env and side.id not in WORDS:
+                self.unknown_name(side.id, side.span, scope, expect_value=True)
+                return POISON
         if expr.op == "*" and left_t != right_t:
             body, count_expr = (expr.left, expr.right) if left_t else (expr.right, expr.left)
             count = self.repeat_count(count_expr, scope)
@@ -249,6 +258,8 @@ class Resolver:
         except NotConstant as exc:
             self.diags.append(exc.diagnostic)
             return 0
+        if isinstance(count, Unknown):
+            return 1
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_REPEAT:
             self.err(
                 "E-arg-type",
@@ -367,6 +378,7 @@ class Resolver:
                 help="blocks cannot be recursive; repeat them with `* n` instead",
             )
             return POISON
+        self.used_blocks.add(name)
         bound, _, diags = bind(name, self.block_schema(name), evaluated, span)
         self.diags += diags
         if diags:
@@ -487,6 +499,18 @@ class Resolver:
             self.blocks[item.name] = item
             self.block_defaults[item.name] = defaults
 
+    def check_unused_blocks(self) -> None:
+        """A block no model uses is still checked for names, with its parameters left unknown."""
+        self.dry = True
+        for name, block in self.blocks.items():
+            if name in self.used_blocks:
+                continue
+            self.diags.append(warning("W-unused", f"block `{name}` is never used", block.name_span, label="defined here", help="use it in `layers:` or remove it"))
+            env = {p.name: UNKNOWN for p in block.params}
+            inner = Scope(values={BLOCK_INPUT: POISON}, env=env, prefix=f"{name}.", block_stack=(name,))
+            self.run_body(block.body, POISON, inner, block.name_span)
+        self.dry = False
+
     def resolve(self) -> Graph | None:
         items = self.program.items
         models = [i for i in items if isinstance(i, ir.ModelDecl)]
@@ -561,8 +585,9 @@ class Resolver:
         if not layers or not models:
             return None
         scope = Scope(values=dict(values), env={}, taken=set(values), used=set())
-        cur = input_nodes[0].id if len(input_nodes) == 1 else None
+        cur = input_nodes[0].id if len(input_nodes) == 1 else (POISON if not input_nodes else None)
         output = self.run_body(layers[0].body, cur, scope, layers[0].span)
+        self.check_unused_blocks()
         unused_inputs = [n for n in input_nodes if n.id not in scope.used and n.id != cur and len(input_nodes) > 1]
         for node in unused_inputs:
             self.diags.append(warning("W-unused", f"input `{node.id}` is never used", node.span, label="declared here"))

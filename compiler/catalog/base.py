@@ -39,6 +39,7 @@ class ArgSpec:
     maximum: float | None = None
     aliases: tuple[str, ...] = ()
     arity: int = 1  # for `ints`/`padding`: how many values a tuple must hold
+    keyword_only: bool = False
     doc: str = ""
 
     @property

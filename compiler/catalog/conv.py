@@ -96,7 +96,7 @@ def _conv_args(n: int, transpose: bool) -> tuple[ArgSpec, ...]:
         ArgSpec("dilation", "ints", default=1, minimum=1, arity=n),
         ArgSpec("groups", "int", default=1, minimum=1),
         ArgSpec("bias", "bool", default=True),
-        ArgSpec("in_channels", "optional_int", default=None, minimum=1, aliases=("in",)),
+        ArgSpec("in_channels", "optional_int", default=None, minimum=1, aliases=("in",), keyword_only=True),
     ]
     return tuple(args)
 

@@ -50,7 +50,7 @@ LINEAR = LayerSpec(
     doc="Fully connected layer on the last dimension; in_features is inferred.",
     args=(
         ArgSpec("out_features", "int", minimum=1, aliases=("out", "units")),
-        ArgSpec("in_features", "optional_int", default=None, minimum=1, aliases=("in",)),
+        ArgSpec("in_features", "optional_int", default=None, minimum=1, aliases=("in",), keyword_only=True),
         ArgSpec("bias", "bool", default=True),
     ),
     shape=_linear_shape,
