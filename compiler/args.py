@@ -261,7 +261,11 @@ def bind(
             continue
         values[spec.name], spans[spec.name] = value, arg.span
     bound: dict[str, Any] = {}
-    typos = {closest(a.name, [s.name for s in schema]) for a, _ in keywords if a.name and not any(a.name == s.name or a.name in s.aliases for s in schema)}
+    typos = {
+        closest(a.name, [s.name for s in schema])
+        for a, _ in keywords
+        if a.name and not any(a.name == s.name or a.name in s.aliases for s in schema)
+    }
     for spec in schema:
         if spec.name not in values:
             if spec.required and spec.name not in typos:

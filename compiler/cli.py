@@ -127,6 +127,13 @@ def cmd_shapes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_layers(args: argparse.Namespace) -> int:
+    from compiler.catalog.reference import layer_reference
+
+    print(layer_reference(), end="")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netc", description="Compile .net model specs into checked PyTorch code.")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -154,6 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     shapes.add_argument("file", metavar="FILE")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
     shapes.set_defaults(func=cmd_shapes)
+
+    layers = sub.add_parser("layers", help="print the layer catalog (markdown)")
+    layers.set_defaults(func=cmd_layers)
 
     from compiler.cli_commands import add_runtime_commands
 

@@ -64,7 +64,7 @@ def compile_source(source: SourceFile) -> Compilation:
         diags += [
             error("E-structure", "a spec has one `task`", t.span, label="repeated", help="keep one") for t in tasks[1:]
         ]
-    result.train, more = resolve_train(trains[0] if trains else None)
+    result.train, more = resolve_train(trains[0] if trains else None, result.task.kind if result.task else None)
     diags += more
     diags += [
         error("E-structure", "a spec has one `train:` section", t.span, label="repeated", help="merge them")

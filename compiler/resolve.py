@@ -425,11 +425,13 @@ class Resolver:
             if isinstance(stmt, ir.Assign):
                 target = stmt.target
                 if target in scope.values or target in scope.env:
+                    first = scope.value_spans.get(target)
                     self.err(
                         "E-duplicate",
                         f"`{target}` is already defined",
                         stmt.target_span,
                         label="defined again here",
+                        secondary=(Label(span=first, message="first defined here"),) if first else (),
                         help="choose another name",
                     )
                     continue
@@ -505,7 +507,15 @@ class Resolver:
         for name, block in self.blocks.items():
             if name in self.used_blocks:
                 continue
-            self.diags.append(warning("W-unused", f"block `{name}` is never used", block.name_span, label="defined here", help="use it in `layers:` or remove it"))
+            self.diags.append(
+                warning(
+                    "W-unused",
+                    f"block `{name}` is never used",
+                    block.name_span,
+                    label="defined here",
+                    help="use it in `layers:` or remove it",
+                )
+            )
             env = {p.name: UNKNOWN for p in block.params}
             inner = Scope(values={BLOCK_INPUT: POISON}, env=env, prefix=f"{name}.", block_stack=(name,))
             self.run_body(block.body, POISON, inner, block.name_span)

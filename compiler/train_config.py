@@ -59,10 +59,11 @@ SCHEDULES: dict[str, tuple[ArgSpec, ...]] = {
     "onecycle": (ArgSpec("max_lr", "optional_float", default=None),),
 }
 
-EARLY_STOPPING = (
-    ArgSpec("patience", "int", default=5, minimum=1),
-    ArgSpec("monitor", "choice", default="val_loss", choices=("val_loss", "val_accuracy", "val_r2", "val_mae")),
-)
+# `early_stopping val_accuracy(patience=10)`: the monitored metric is the choice
+EARLY_STOPPING = {
+    monitor: (ArgSpec("patience", "int", default=5, minimum=1),)
+    for monitor in ("val_loss", "val_accuracy", "val_r2", "val_mae", "train_loss")
+}
 
 
 class Choice(Frozen):
@@ -105,22 +106,14 @@ _CHOICES: dict[str, dict[str, tuple[ArgSpec, ...]]] = {
     "data": DATASETS,
     "optimizer": OPTIMIZERS,
     "schedule": SCHEDULES,
-    "early_stopping": {"early_stopping": EARLY_STOPPING},
+    "early_stopping": EARLY_STOPPING,
 }
 SETTINGS = tuple(_SCALARS) + tuple(_CHOICES)
 
 
 def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tuple[Choice | None, list[Diagnostic]]:
     expr = setting.value
-    if setting.key == "early_stopping":
-        # `early_stopping 5` or `early_stopping(patience=5)`-style arguments
-        args = (
-            list(expr.args)
-            if isinstance(expr, ir.Call) and expr.callee == "early_stopping"
-            else [ir.Arg(span=expr.span, value=expr)]
-        )
-        name, name_span = "early_stopping", setting.key_span
-    elif isinstance(expr, ir.Name):
+    if isinstance(expr, ir.Name):
         name, name_span, args = expr.id, expr.span, []
     elif isinstance(expr, ir.Call):
         name, name_span, args = expr.callee, expr.callee_span, list(expr.args)
@@ -152,7 +145,17 @@ def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tup
     return (None, diags) if diags else (Choice(name=name, args=values), [])
 
 
-def resolve_train(section: ir.TrainSection | None) -> tuple[TrainConfig, list[Diagnostic]]:
+_TASK_METRICS = {
+    "multiclass": ("val_loss", "val_accuracy", "train_loss"),
+    "binary": ("val_loss", "val_accuracy", "train_loss"),
+    "multilabel": ("val_loss", "val_accuracy", "train_loss"),
+    "regression": ("val_loss", "val_r2", "val_mae", "train_loss"),
+}
+
+
+def resolve_train(
+    section: ir.TrainSection | None, task_kind: str | None = None
+) -> tuple[TrainConfig, list[Diagnostic]]:
     if section is None:
         return TrainConfig(), []
     values: dict[str, Any] = {}
@@ -167,7 +170,10 @@ def resolve_train(section: ir.TrainSection | None) -> tuple[TrainConfig, list[Di
             continue
         seen.add(key)
         if key in _CHOICES:
-            choice, more = _choice(setting, _CHOICES[key])
+            options = _CHOICES[key]
+            if key == "early_stopping" and task_kind is not None:
+                options = {k: v for k, v in options.items() if k in _TASK_METRICS[task_kind]}
+            choice, more = _choice(setting, options)
             diags += more
             if choice is not None:
                 values[key] = choice

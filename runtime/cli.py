@@ -55,7 +55,9 @@ def _run_config(args: argparse.Namespace, t: dict[str, Any]) -> RunConfig:
         steps=steps,
         seed=args.seed if args.seed is not None else t["seed"],
         clip=t["clip"],
-        early_stopping=t["early_stopping"]["args"] if t["early_stopping"] else None,
+        early_stopping={"monitor": t["early_stopping"]["name"], **t["early_stopping"]["args"]}
+        if t["early_stopping"]
+        else None,
         precision=args.precision or t["precision"],
         channels_last=t["channels_last"],
         compile=args.compile,

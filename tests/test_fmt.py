@@ -12,7 +12,11 @@ from compiler.source import SourceFile
 from tests.conftest import CASES, ROOT, SPECS, assert_snapshot, netc
 
 FMT = ROOT / "tests" / "fmt"
-PARSEABLE = [p for p in [*SPECS, *sorted(CASES.glob("*.net")), *sorted(FMT.glob("*.net"))] if parse(SourceFile(p.name, p.read_text(errors="replace")))[0]]
+PARSEABLE = [
+    p
+    for p in [*SPECS, *sorted(CASES.glob("*.net")), *sorted(FMT.glob("*.net"))]
+    if parse(SourceFile(p.name, p.read_text(errors="replace")))[0]
+]
 
 
 def fmt_text(text: str) -> str:
@@ -35,10 +39,12 @@ def test_idempotent_and_keeps_comments_and_meaning(path):
     before, after = compile_text(text), compile_text(once)
     assert [d.code for d in before.diagnostics] == [d.code for d in after.diagnostics]
     if before.checked is not None:
-        assert before.checked.graph.model_dump(exclude={"nodes", "inputs", "blocks", "assertions"}) == after.checked.graph.model_dump(
+        assert before.checked.graph.model_dump(
             exclude={"nodes", "inputs", "blocks", "assertions"}
-        )
-        assert [(n.op, n.args, n.inputs) for n in before.checked.graph.nodes] == [(n.op, n.args, n.inputs) for n in after.checked.graph.nodes]
+        ) == after.checked.graph.model_dump(exclude={"nodes", "inputs", "blocks", "assertions"})
+        assert [(n.op, n.args, n.inputs) for n in before.checked.graph.nodes] == [
+            (n.op, n.args, n.inputs) for n in after.checked.graph.nodes
+        ]
 
 
 def test_messy_file_snapshot():

@@ -11,12 +11,13 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
+from lark import Lark
 
 from compiler.fmt import format_program
-from compiler.parser import _lark
 from compiler.pipeline import compile_text, parse
 from compiler.render import render_all_text, render_json
 from compiler.source import SourceFile
+from grammar import GRAMMAR_PATH
 from tests.conftest import CASES, SPECS
 
 EXAMPLES = int(os.environ.get("NETC_FUZZ_EXAMPLES", "60"))
@@ -63,7 +64,37 @@ def mutated_spec(draw) -> str:
         elif action == "duplicate":
             tokens.insert(i, tokens[i])
         else:
-            tokens[i] = draw(st.sampled_from(["->", "(", ")", "[", "]", ",", ":", "=", "+", "*", "-", "\n", "    ", "N", "0", "-1", "1e999", "x", "in", "out", "layers:", "block", "\t", '"', "#"]))
+            tokens[i] = draw(
+                st.sampled_from(
+                    [
+                        "->",
+                        "(",
+                        ")",
+                        "[",
+                        "]",
+                        ",",
+                        ":",
+                        "=",
+                        "+",
+                        "*",
+                        "-",
+                        "\n",
+                        "    ",
+                        "N",
+                        "0",
+                        "-1",
+                        "1e999",
+                        "x",
+                        "in",
+                        "out",
+                        "layers:",
+                        "block",
+                        "\t",
+                        '"',
+                        "#",
+                    ]
+                )
+            )
     return "".join(tokens)
 
 
@@ -93,7 +124,7 @@ def test_token_mutations(text):
 
 
 @FUZZ
-@given(from_lark(_lark(), start="start"))
+@given(from_lark(Lark(GRAMMAR_PATH.read_text(), parser="lalr", lexer="contextual"), start="start"))
 def test_grammar_generated(text):
     assert_only_diagnostics(text)
 
