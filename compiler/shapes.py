@@ -49,7 +49,8 @@ def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph) -> Diagnostic:
     return error(exc.code, exc.message, node.span, label=exc.label, help=exc.help, notes=exc.notes, secondary=secondary)
 
 
-def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnostic]]:
+def infer_types(graph: Graph) -> tuple[dict[str, TensorType], dict[str, int], list[Diagnostic]]:
+    """Every node's type and parameter count; nodes after an error are left out (no cascades)."""
     types: dict[str, TensorType] = {n.id: input_type(n.dtype, n.dims) for n in graph.inputs}
     params: dict[str, int] = {}
     diags: list[Diagnostic] = []
@@ -70,6 +71,12 @@ def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnos
         types[node.id] = out
         diags += _lint_node(node, producers)
     diags += _check_assertions(graph, types)
+    return types, params, diags
+
+
+def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnostic]]:
+    types, params, diags = infer_types(graph)
+    producers = {n.id: n for n in graph.nodes}
     if task is not None and graph.output in types:
         diags += _check_task(graph, task, types[graph.output], producers.get(graph.output))
     if any(d.is_error for d in diags) or task is None:

@@ -10,10 +10,14 @@ from compiler.tensor_types import TensorType, show_shape
 def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) -> None:
     if t.rank not in ranks:
         want = " or ".join(f"{r}-D" for r in ranks)
+        unbatched = t.rank < min(ranks)
         raise ShapeError(
             f"{layer} expects a {want} input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
             label=f"input is {show_shape(t.shape)}",
             help=_rank_help(t, ranks, layer),
+            notes=("PyTorch would take this as one unbatched sample and read the batch dim N as channels",)
+            if unbatched
+            else (),
         )
 
 
@@ -25,13 +29,24 @@ def _rank_help(t: TensorType, ranks: tuple[int, ...], layer: str) -> str:
     return ""
 
 
-def need_float(t: TensorType, layer: str) -> None:
+def need_float(t: TensorType, layer: str, weights: bool = False) -> None:
+    """Float input; a layer with weights (created as float32) needs exactly float32."""
     if not t.is_float:
         raise ShapeError(
             f"{layer} needs a floating-point input, but its input is {t.dtype}",
             code="E-dtype",
             label=f"input dtype is {t.dtype}",
             help="token ids go through `embedding` first; otherwise declare the input as float32",
+            notes=()
+            if weights
+            else ("PyTorch would run some such layers on integers and refuse others; netc asks for floats",),
+        )
+    if weights and t.dtype != "float32":
+        raise ShapeError(
+            f"{layer} has float32 weights, but its input is {t.dtype}",
+            code="E-dtype",
+            label=f"input dtype is {t.dtype}",
+            help="declare the input as float32; for mixed precision train with `precision bf16` (autocast)",
         )
 
 

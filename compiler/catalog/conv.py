@@ -37,7 +37,7 @@ def _conv_rule(n: int):
 
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
         (t,) = inputs
-        need_float(t, layer)
+        need_float(t, layer, weights=True)
         need_rank(t, (n + 2,), layer, _LAYOUT[n])
         in_ch = channels(t, layer)
         out_ch = args["channels"]
@@ -106,7 +106,7 @@ def _transpose_rule(n: int):
 
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
         (t,) = inputs
-        need_float(t, layer)
+        need_float(t, layer, weights=True)
         need_rank(t, (n + 2,), layer, _LAYOUT[n])
         in_ch = channels(t, layer)
         out_ch = args["channels"]

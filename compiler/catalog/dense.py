@@ -9,7 +9,7 @@ from compiler.tensor_types import TensorType, show_shape
 
 def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    need_float(t, "linear")
+    need_float(t, "linear", weights=True)
     if t.rank < 2:
         raise ShapeError(f"linear expects at least a 2-D input [N, features], but its input is {show_shape(t.shape)}")
     if t.spatial:

@@ -12,7 +12,7 @@ _BN_CLASS = {2: "nn.BatchNorm1d", 3: "nn.BatchNorm1d", 4: "nn.BatchNorm2d", 5: "
 
 def _bn_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    need_float(t, "batchnorm")
+    need_float(t, "batchnorm", weights=True)
     need_rank(t, (2, 3, 4, 5), "batchnorm", "[N, C, ...]")
     channels(t, "batchnorm")
     return t
@@ -48,7 +48,7 @@ BATCHNORM = LayerSpec(
 
 def _ln_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    need_float(t, "layernorm")
+    need_float(t, "layernorm", weights=True)
     if args["dims"] >= t.rank:
         raise ShapeError(
             f"layernorm over the last {args['dims']} dims needs at least a {args['dims'] + 1}-D input, got {t}",

@@ -13,7 +13,7 @@ _CLASS = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}
 def _recurrent(kind: str) -> LayerSpec:
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
         (t,) = inputs
-        need_float(t, kind)
+        need_float(t, kind, weights=True)
         need_rank(t, (3,), kind, "[N, T, features] (batch first)")
         concrete(t.shape[2], "number of input features (last dim)", kind)
         directions = 2 if args["bidirectional"] else 1

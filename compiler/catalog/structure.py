@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from compiler.catalog.common import need_float, need_rank
-from compiler.symbolic import floordiv, mul, product, show
+from compiler.symbolic import floordiv, mul, product, show, symbols
 from compiler.tensor_types import TensorType, show_shape
 
 
@@ -75,6 +75,13 @@ def _reshape_shape(inputs: list[TensorType], args: Args) -> TensorType:
     if -1 in target:
         inferred = floordiv(total, known)
         if mul(inferred, known) != total:
+            if not isinstance(total, int):
+                raise ShapeError(
+                    f"reshape needs {show(total)} elements per sample to be a multiple of {known}, which depends on {', '.join(sorted(symbols(total)))}",
+                    code="E-symbolic",
+                    label=f"input is {show_shape(t.shape)}",
+                    help="give those dimensions fixed sizes in the input declaration",
+                )
             raise ShapeError(
                 f"reshape cannot split {show(total)} elements per sample into {target}",
                 label=f"input is {show_shape(t.shape)}",
@@ -82,6 +89,13 @@ def _reshape_shape(inputs: list[TensorType], args: Args) -> TensorType:
             )
         target[target.index(-1)] = inferred
     elif known != total:
+        if not isinstance(total, int):
+            raise ShapeError(
+                f"reshape to {known} elements per sample needs {show(total)} == {known}, which depends on {', '.join(sorted(symbols(total)))}",
+                code="E-symbolic",
+                label=f"input is {show_shape(t.shape)}",
+                help="use -1 for the size that follows the symbolic dimension",
+            )
         raise ShapeError(
             f"reshape to {show_shape((t.shape[0], *target))} needs {known} elements per sample, "
             f"but the input has {show(total)} ({show_shape(t.shape)})",
@@ -142,14 +156,20 @@ PERMUTE = LayerSpec(
 
 def _last_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    need_rank(t, (3,), "last", "[N, T, features]")
-    return t.with_shape((t.shape[0], t.shape[2]), spatial=False)
+    if t.rank < 3:
+        raise ShapeError(
+            f"last takes the final time step of a sequence [N, T, ...], but its input is {t.rank}-D {show_shape(t.shape)}",
+            label=f"input is {show_shape(t.shape)}",
+            help="use `last` after a recurrent layer (`lstm(128) -> last`), or remove it",
+            notes=("PyTorch would run x[:, -1] here and silently pick the last feature",),
+        )
+    return t.with_shape((t.shape[0], *t.shape[2:]), spatial=False)
 
 
 LAST = LayerSpec(
     name="last",
     category="shape",
-    doc="The last time step of a sequence: [N, T, F] -> [N, F].",
+    doc="The last time step of a sequence: [N, T, ...] -> [N, ...].",
     args=(),
     shape=_last_shape,
     module=lambda inputs, args: None,

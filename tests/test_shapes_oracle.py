@@ -1,0 +1,243 @@
+"""Shape inference agrees with PyTorch: random stacks and graphs over the whole catalog (hypothesis).
+
+For each generated spec, the compiler's verdict (shapes line up or not) must equal what
+PyTorch does on a real forward pass, every inferred shape must equal the real one, and
+the parameter count must equal sum(p.numel()). CI runs NETC_ORACLE_EXAMPLES (default 150);
+`make test-slow` runs many more.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from compiler.pipeline import parse
+from compiler.resolve import resolve
+from compiler.shapes import infer_types
+from compiler.source import SourceFile
+from tests.conftest import SPECS
+from tests.oracle import build_modules, graph_symbols, instantiate, random_input, run_graph
+
+EXAMPLES = int(os.environ.get("NETC_ORACLE_EXAMPLES", "150"))
+ORACLE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+
+# Verdicts where netc is deliberately stricter than PyTorch (documented in docs/design.md):
+# E-flatten (torch applies Linear to the last dim of a feature map), E-symbolic (needs the size to build
+# the module at all), permute moving the batch dim.
+STRICTER = {"E-flatten", "E-symbolic"}
+
+
+def check_spec(text: str, seed: int = 0) -> str:
+    """Compare netc and torch on one spec; return a short verdict label for statistics."""
+    source = SourceFile("oracle.net", text)
+    program, diags = parse(source)
+    assert program is not None, (text, diags)
+    graph, diags = resolve(program)
+    if graph is None:
+        return "resolve-error"
+    types, inferred, shape_diags = infer_types(graph)
+    errors = [d for d in shape_diags if d.is_error]
+    if errors and all(_stricter_by_design(d) for d in errors):
+        return "stricter"
+    rng = random.Random(seed)
+    symbols = sorted(graph_symbols(graph) - {"N"})
+    envs = [{"N": n, **{s: rng.randint(1, 40) for s in symbols}} for n in (1, 2, 3)]
+    modules = build_modules(graph, types)
+    if errors:
+        # netc rejects: torch must refuse too, at construction or for every valid instantiation we try
+        if isinstance(modules, str):
+            return "untestable" if modules.startswith("untestable") else "both-reject"
+        runs = []
+        for env in envs:
+            inputs = {
+                n.id: random_input(n.dtype, tuple(env.get(d, d) if isinstance(d, str) else d for d in n.dims))
+                for n in graph.inputs
+            }
+            runs.append(run_graph(graph, modules, inputs, train=False))
+            if env["N"] >= 2:  # train mode too (dropout on integers fails only there); batchnorm needs N >= 2
+                runs.append(run_graph(graph, modules, inputs, train=True))
+        assert not all(r.ok for r in runs), f"netc rejected but torch ran:\n{text}\nnetc: {[d.message for d in errors]}"
+        return "both-reject"
+    assert not isinstance(modules, str), f"netc accepted but torch refused to build:\n{text}\n{modules}"
+    assert sum(inferred.values()) == sum(p.numel() for m in modules.values() for p in m.parameters()), text
+    tried = 0
+    for env in envs:
+        expected = instantiate(graph, types, env)
+        if expected is None:
+            continue
+        tried += 1
+        inputs = {n.id: random_input(n.dtype, expected[n.id], vocab=_vocab(graph)) for n in graph.inputs}
+        for train in (False, True) if env["N"] >= 2 else (False,):
+            run = run_graph(graph, modules, inputs, train=train)
+            assert run.ok, f"netc accepted but torch failed (train={train}):\n{text}\nenv={env}\n{run.error}"
+            for node_id, shape in expected.items():
+                assert run.shapes[node_id] == shape, (
+                    f"{node_id}: netc {shape} vs torch {run.shapes[node_id]}\n{text}\nenv={env}"
+                )
+    return "both-accept" if tried else "no-valid-env"
+
+
+def _stricter_by_design(diag) -> bool:
+    """netc explains, in a note, when PyTorch would have run the spec (often silently wrong)."""
+    return diag.code in STRICTER or any(note.startswith("PyTorch would") for note in diag.notes)
+
+
+def _vocab(graph) -> int:
+    sizes = [n.args["vocab"] for n in graph.nodes if n.op == "embedding"]
+    return min(sizes) if sizes else 2
+
+
+# ---- spec generation --------------------------------------------------------------------
+
+INPUTS = {
+    2: ["float32[N, {a}]"],
+    3: ["float32[N, {c}, {l}]", "float32[N, T, {a}]", "float32[N, {c}, L]"],
+    4: ["float32[N, {c}, {h}, {w}]", "float32[N, {c}, H, W]", "float32[N, {c}, H, {w}]"],
+    5: ["float32[N, {c}, {d}, {h}, {w}]"],
+}
+
+
+# layers that fit a tensor of each rank (the generator picks these 4 times in 5) and the rank they give
+FITS = {
+    2: ["linear", "batchnorm", "layernorm", "dropout", "relu", "gelu", "tanh", "softmax", "reshape", "embedding"],
+    3: ["conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d", "adaptive_avgpool1d", "adaptive_maxpool1d", "rnn", "lstm", "gru",
+        "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout2d", "silu"],
+    4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
+        "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax"],
+    5: ["conv3d", "batchnorm", "flatten", "relu"],
+}  # fmt: skip
+ALL_LAYERS = sorted({name for names in FITS.values() for name in names} | {"dropout"})
+
+
+@st.composite
+def layer_call(draw, rank: int) -> tuple[str, int]:
+    small = st.integers(1, 5)
+    kernel = st.one_of(small, st.lists(small, min_size=2, max_size=2).map(lambda v: f"[{v[0]}, {v[1]}]"))
+    ch = st.integers(1, 12)
+    fitting = FITS.get(rank, ALL_LAYERS)
+    choice = draw(st.sampled_from(fitting if draw(st.integers(0, 4)) else ALL_LAYERS))
+    if choice == "linear":
+        return f"linear({draw(ch)})", rank
+    if choice.startswith("conv_transpose"):
+        s = draw(st.integers(1, 3))
+        return (
+            f"{choice}({draw(ch)}, {draw(small)}, stride={s}, padding={draw(st.integers(0, 2))}, output_padding={draw(st.integers(0, 2))})",
+            rank,
+        )
+    if choice.startswith("conv"):
+        groups = draw(st.sampled_from([1, 1, 1, 2]))
+        padding = draw(st.sampled_from(["0", "1", "2", "same", "valid"]))
+        stride = 1 if padding == "same" else draw(st.integers(1, 3))
+        dil = draw(st.integers(1, 2))
+        k = draw(kernel) if choice == "conv2d" else draw(small)
+        bias = draw(st.sampled_from(["true", "false"]))
+        return (
+            f"{choice}({draw(ch) * groups}, {k}, stride={stride}, padding={padding}, dilation={dil}, groups={groups}, bias={bias})",
+            rank,
+        )
+    if choice.startswith(("maxpool", "avgpool")):
+        k = draw(st.integers(1, 4))
+        extra = f", dilation={draw(st.integers(1, 2))}" if choice.startswith("max") else ""
+        stride = draw(st.sampled_from(["none", "1", "2", "3"]))
+        ceil = draw(st.sampled_from(["true", "false"]))
+        return f"{choice}({k}, stride={stride}, padding={draw(st.integers(0, 2))}, ceil_mode={ceil}{extra})", rank
+    if choice.startswith("adaptive"):
+        return f"{choice}({draw(st.integers(1, 4))})", rank
+    if choice == "flatten":
+        return draw(
+            st.sampled_from(
+                [("flatten", 2), ("flatten(2)", rank - 1), ("flatten(1, 2)", rank - 1), ("flatten(start=2, end=-1)", 3)]
+            )
+        )
+    if choice == "reshape":
+        return draw(
+            st.sampled_from(
+                [("reshape(-1)", 2), ("reshape(2, -1)", 3), ("reshape(-1, 4)", 3), ("reshape(4, 2, -1)", 4)]
+            )
+        )
+    if choice == "permute":
+        return draw(st.sampled_from([("permute(0, 2, 1)", 3), ("permute(0, 1, 3, 2)", 4), ("permute(0, 2, 1, 3)", 4)]))
+    if choice in ("dropout", "dropout2d"):
+        return f"{choice}(0.5)", rank
+    if choice == "layernorm":
+        return draw(st.sampled_from(["layernorm", "layernorm(dims=2)", "layernorm(affine=false)"])), rank
+    if choice == "embedding":
+        return f"embedding(vocab={draw(st.integers(2, 20))}, dim={draw(ch)})", rank + 1
+    if choice in ("rnn", "lstm", "gru"):
+        bidi = draw(st.sampled_from(["true", "false"]))
+        return f"{choice}({draw(ch)}, layers={draw(st.integers(1, 2))}, bidirectional={bidi})", 3
+    if choice == "last":
+        return "last", 2
+    if choice in ("softmax", "log_softmax"):
+        return f"{choice}(dim={draw(st.integers(-2, 1))})", rank
+    if choice == "leaky_relu":
+        return "leaky_relu(0.2)", rank
+    return choice, rank
+
+
+@st.composite
+def chain_for(draw, rank: int) -> tuple[str, int]:
+    steps = []
+    for _ in range(draw(st.integers(1, 3))):
+        text, rank = draw(layer_call(rank))
+        steps.append(text)
+    return " -> ".join(steps), rank
+
+
+@st.composite
+def random_spec(draw) -> str:
+    rank = draw(st.sampled_from([2, 3, 3, 4, 4, 4, 5]))
+    template = draw(st.sampled_from(INPUTS[rank]))
+    dims = {k: draw(st.integers(1, 16)) for k in "aclhwd"}
+    dims["c"] = draw(st.integers(1, 6))
+    dtype_decl = template.format(**dims)
+    if draw(st.integers(0, 9)) == 0:
+        dtype_decl = "int64" + dtype_decl[len("float32") :]
+    lines = ["model Oracle", f"input x: {dtype_decl}", "task regression", "layers:"]
+    named: int | None = None
+    for _ in range(draw(st.integers(1, 6))):
+        form = draw(st.integers(0, 9))
+        chain, rank = draw(chain_for(rank))
+        if form == 0 and named is None:
+            lines.append(f"    r = {chain}")
+            named = rank
+        elif form in (1, 2) and named is not None:
+            # a branch from r, combined with r again: residual-style graphs
+            branch, _ = draw(chain_for(named))
+            lines.append(f"    y = r -> {branch}")
+            if form == 1:
+                lines.append(f"    (r {draw(st.sampled_from(['+', '*', '-']))} y)")
+            else:
+                lines.append(f"    concat(r, y, dim={draw(st.integers(1, 2))})")
+            rank, named = named, None
+        else:
+            lines.append(f"    {chain}")
+    return "\n".join(lines) + "\n"
+
+
+@ORACLE
+@given(random_spec(), st.integers(0, 2**16))
+def test_netc_agrees_with_torch(spec, seed):
+    torch.manual_seed(seed)
+    check_spec(spec, seed)
+
+
+@pytest.mark.parametrize("path", [p for p in SPECS if p.stem != "resnet18"], ids=lambda p: p.stem)
+def test_shipped_specs_agree_with_torch(path):
+    assert check_spec(path.read_text()) == "both-accept"
+
+
+def test_resnet18_matches_torchvision():
+    from torchvision.models import resnet18
+
+    from compiler.pipeline import compile_text
+    from tests.conftest import ROOT
+
+    result = compile_text((ROOT / "specs" / "resnet18.net").read_text())
+    assert result.checked is not None
+    assert result.checked.total_params == sum(p.numel() for p in resnet18().parameters()) == 11_689_512
