@@ -17,7 +17,7 @@ class Severity(StrEnum):
 class Label(BaseModel):
     """A secondary span with a short note ("declared here", "task is here")."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     span: Span
     message: str = ""
@@ -26,7 +26,7 @@ class Label(BaseModel):
 class Diagnostic(BaseModel):
     """One finding. `code` is stable and documented in docs/diagnostics.md."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     severity: Severity
     code: str

@@ -10,7 +10,7 @@ from compiler.source import Span
 
 
 class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class InputNode(Frozen):
@@ -45,6 +45,14 @@ class BlockInstance(Frozen):
     scope: tuple[str, ...] = ()
 
 
+class Repeat(Frozen):
+    """`x * n`: the n applications, when each is one block instance or one layer (codegen: nn.Sequential)."""
+
+    members: tuple[str, ...]
+    span: Span
+    scope: tuple[str, ...] = ()
+
+
 class ShapeAssertion(Frozen):
     node: str
     dims: tuple[int | str, ...]
@@ -58,14 +66,6 @@ class Graph(Frozen):
     output: str
     blocks: tuple[BlockInstance, ...] = ()
     assertions: tuple[ShapeAssertion, ...] = ()
+    repeats: tuple[Repeat, ...] = ()
     # user-given value names -> node ids
     names: dict[str, str] = {}
-
-    def producer(self, node_id: str) -> LayerNode | InputNode:
-        for node in self.inputs:
-            if node.id == node_id:
-                return node
-        for layer in self.nodes:
-            if layer.id == node_id:
-                return layer
-        raise KeyError(node_id)

@@ -12,7 +12,7 @@ IR_VERSION = 1
 
 
 class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     span: Span
 
@@ -181,7 +181,7 @@ Item = Annotated[
 
 
 class Comment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     line: int
     column: int
@@ -191,16 +191,10 @@ class Comment(BaseModel):
 class Program(BaseModel):
     """A whole spec file. `comments` are kept so that `netc fmt` can put them back."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["program"] = "program"
     version: int = IR_VERSION
     file: str
     items: tuple[Item, ...] = ()
     comments: tuple[Comment, ...] = ()
-
-
-for _model in (Arg, Call, ListExpr, Chain, BinOp, Neg, AssertShape, Assign, Output, ExprStmt):
-    _model.model_rebuild()
-for _model in (TaskDecl, Param, BlockDef, LayersSection, Setting, TrainSection, Program):
-    _model.model_rebuild()

@@ -10,7 +10,7 @@ from compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, cons
 from compiler.catalog import CATALOG, OPERATOR_LAYERS
 from compiler.catalog.base import REQUIRED, ArgSpec
 from compiler.diagnostics import Diagnostic, Label, error, warning
-from compiler.graph import BlockInstance, Graph, InputNode, LayerNode, ShapeAssertion
+from compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from compiler.source import Span
 from compiler.suggest import closest
 from compiler.tensor_types import DTYPES
@@ -50,6 +50,9 @@ class Resolver:
         self.nodes: list[LayerNode] = []
         self.instances: list[BlockInstance] = []
         self.assertions: list[ShapeAssertion] = []
+        self.repeats: list[Repeat] = []
+        # every user-given value name, prefixed with its block instance path ("down1.y")
+        self.names: dict[str, str] = {}
         self.blocks: dict[str, ir.BlockDef] = {}
         self.block_defaults: dict[str, dict[str, Any]] = {}
         self.used_blocks: set[str] = set()
@@ -232,10 +235,15 @@ class Resolver:
             body, count_expr = (expr.left, expr.right) if left_t else (expr.right, expr.left)
             count = self.repeat_count(count_expr, scope)
             value = cur
+            members: list[str] = []
             for _ in range(count):
+                nodes_before, instances_before = len(self.nodes), len(self.instances)
                 value = self.evaluate(body, value, scope, allow_value=False)
                 if value == POISON:
                     break
+                members.append(self.single_item(nodes_before, instances_before, scope))
+            if count > 1 and all(members) and len(members) == count:
+                self.repeats.append(Repeat(members=tuple(members), span=expr.span, scope=scope.path))
             return value if count else POISON
         if expr.op == "/" or not (left_t and right_t):
             self.err(
@@ -251,6 +259,14 @@ class Resolver:
         left = self.evaluate(expr.left, cur, scope, allow_value=True, expect_value=True)
         right = self.evaluate(expr.right, cur, scope, allow_value=True, expect_value=True)
         return self.add_node(OPERATOR_LAYERS[expr.op], {}, [left, right], expr.span, scope, None)
+
+    def single_item(self, nodes_before: int, instances_before: int, scope: Scope) -> str:
+        """The one layer or block instance an application created at this scope, or '' if it made several."""
+        nodes = [n.id for n in self.nodes[nodes_before:] if n.scope == scope.path]
+        instances = [b.id for b in self.instances[instances_before:] if b.scope == scope.path]
+        if len(nodes) + len(instances) == 1:
+            return (nodes + instances)[0]
+        return ""
 
     def repeat_count(self, expr: ir.Expr, scope: Scope) -> int:
         try:
@@ -449,6 +465,8 @@ class Resolver:
                 )
                 value = self.evaluate(stmt.value, cur, scope, allow_value=True, name=target if single else None)
                 scope.values[target] = value
+                if not self.dry and value != POISON:
+                    self.names[scope.prefix + target] = value
                 scope.value_spans[target] = stmt.target_span
                 cur = value
             elif isinstance(stmt, ir.Output):
@@ -610,7 +628,8 @@ class Resolver:
             output=output,
             blocks=tuple(self.instances),
             assertions=tuple(self.assertions),
-            names={k: v for k, v in scope.values.items() if k not in values},
+            repeats=tuple(self.repeats),
+            names=self.names,
         )
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 class Span(BaseModel):
     """A region of a source file; lines and columns are 1-based, end is exclusive."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     column: int

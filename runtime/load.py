@@ -44,9 +44,7 @@ def load_source(source: SourceFile) -> LoadedSpec:
     code = generate(result.checked, result.train, source.name)
     name = f"netc_generated_{result.checked.graph.model}"
     module = module_from_code(code, name, f"<netc:{source.name}>")
-    model_class = next(
-        v for v in vars(module).values() if isinstance(v, type) and issubclass(v, nn.Module) and v.__module__ == name
-    )
+    model_class = getattr(module, module.METADATA["class_name"])
     return LoadedSpec(model_class, module.make_loss, module.METADATA, code, module, result)
 
 

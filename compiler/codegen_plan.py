@@ -1,0 +1,231 @@
+"""Plan the generated classes: one nn.Module class per block, shared by all its uses.
+
+Each use of a block builds the same layers with possibly different sizes. Arguments
+that differ between uses become constructor parameters, named after the block's own
+parameters where the values match (`c`), `in_channels`/`in_features` where they match
+the block input, and after the layer otherwise. Uses whose layer structure differs
+(e.g. a repetition count taken from a parameter) get classes of their own.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from compiler.catalog import CATALOG
+from compiler.graph import BlockInstance, Graph, LayerNode, Repeat
+from compiler.names import safe_name
+from compiler.shapes import Checked
+
+_KW = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
+
+
+@dataclass
+class Item:
+    """One entry of a scope in forward order: a layer, a block instance or an nn.Sequential of repeats."""
+
+    kind: str  # "node" | "instance" | "sequential"
+    id: str  # node id, instance id, or the first member's id for a sequential
+    local: str  # the attribute name within its class
+    members: tuple[str, ...] = ()
+
+
+@dataclass
+class Ctor:
+    """A constructor call: class expression and arguments as (keyword or None, value text)."""
+
+    cls: str
+    args: list[tuple[str | None, str]]
+
+    def text(self) -> str:
+        return f"{self.cls}({', '.join(f'{k}={v}' if k else v for k, v in self.args)})"
+
+
+@dataclass
+class ClassPlan:
+    name: str
+    block: str
+    instances: list[BlockInstance]
+    params: list[str] = field(default_factory=list)
+    values: dict[str, list[str]] = field(default_factory=dict)  # param -> value text per instance
+    ctors: dict[str, Ctor] = field(default_factory=dict)  # item local -> templated constructor
+
+
+def _split_args(rendered: list[str]) -> list[tuple[str | None, str]]:
+    out: list[tuple[str | None, str]] = []
+    for text in rendered:
+        match = _KW.match(text)
+        out.append((match.group(1), match.group(2)) if match else (None, text))
+    return out
+
+
+class Planner:
+    def __init__(self, checked: Checked, taken: set[str]) -> None:
+        self.checked = checked
+        self.graph: Graph = checked.graph
+        self.taken = taken
+        self.nodes = {n.id: n for n in self.graph.nodes}
+        self.instances = {b.id: b for b in self.graph.blocks}
+        self.plan_of: dict[str, ClassPlan] = {}  # instance id -> its class plan
+        self.plans: list[ClassPlan] = []
+        self._items: dict[tuple[str, ...], list[Item]] = {}
+
+    # ---- scopes -------------------------------------------------------------------
+    def items(self, path: tuple[str, ...]) -> list[Item]:
+        """The layers and block instances directly inside `path`, in forward order, repeats grouped."""
+        if path in self._items:
+            return self._items[path]
+        depth = len(path)
+        seen: set[str] = set()
+        items: list[Item] = []
+        for node in self.graph.nodes:
+            if node.scope == path:
+                items.append(Item("node", node.id, node.id.rsplit(".", 1)[-1]))
+            elif len(node.scope) > depth and node.scope[:depth] == path and node.scope[depth] not in seen:
+                inst = node.scope[depth]
+                seen.add(inst)
+                items.append(Item("instance", inst, inst.rsplit(".", 1)[-1]))
+        items = self._group_repeats(items, path)
+        self._items[path] = items
+        return items
+
+    def _group_repeats(self, items: list[Item], path: tuple[str, ...]) -> list[Item]:
+        repeats = [r for r in self.graph.repeats if r.scope == path and self._sequential_ok(r)]
+        for repeat in repeats:
+            ids = [i.id for i in items]
+            if not all(m in ids for m in repeat.members):
+                continue
+            start = ids.index(repeat.members[0])
+            if ids[start : start + len(repeat.members)] != list(repeat.members):
+                continue
+            first = items[start]
+            base = self.instances[first.id].block if first.kind == "instance" else first.local.rstrip("0123456789")
+            local = f"{base}_x{len(repeat.members)}"
+            items[start : start + len(repeat.members)] = [Item("sequential", first.id, local, repeat.members)]
+        return items
+
+    def _sequential_ok(self, repeat: Repeat) -> bool:
+        """nn.Sequential needs modules: block instances, or layers that own a module."""
+        for member in repeat.members:
+            if member in self.nodes and self.module_of(self.nodes[member]) is None:
+                return False
+        return True
+
+    def module_of(self, node: LayerNode) -> Ctor | None:
+        made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
+        return None if made is None else Ctor(made[0], _split_args(made[1]))
+
+    # ---- per-instance constructor of an item ---------------------------------------------
+    def ctor(self, item: Item) -> Ctor | None:
+        if item.kind == "node":
+            return self.module_of(self.nodes[item.id])
+        if item.kind == "instance":
+            plan = self.plan_of[item.id]
+            index = next(i for i, inst in enumerate(plan.instances) if inst.id == item.id)
+            return Ctor(plan.name, [(p, plan.values[p][index]) for p in plan.params])
+        members = [self.ctor(Item("instance" if m in self.instances else "node", m, "")) for m in item.members]
+        return Ctor("nn.Sequential", [(None, m.text()) for m in members if m is not None])
+
+    def signature(self, instance: BlockInstance) -> tuple:
+        sig = []
+        for item in self.items((*instance.scope, instance.id)):
+            ctor = self.ctor(item)
+            if ctor is None:  # a functional op: its arguments are written into forward, so they must match
+                node = self.nodes[item.id]
+                sig.append((item.kind, item.local, CATALOG[node.op].call(None, ["_"] * len(node.inputs), node.args)))
+                continue
+            name = ctor.cls if item.kind != "sequential" else ctor.text()
+            keys = tuple(k for k, _ in ctor.args) if item.kind != "sequential" else ()
+            sig.append((item.kind, item.local, name if item.kind == "node" else ctor.cls, keys, len(ctor.args)))
+        return tuple(sig)
+
+    # ---- planning -------------------------------------------------------------------
+    def plan(self) -> list[ClassPlan]:
+        by_block: dict[str, list[BlockInstance]] = {}
+        depth: dict[str, int] = {}
+        for inst in self.graph.blocks:
+            by_block.setdefault(inst.block, []).append(inst)
+            depth[inst.block] = max(depth.get(inst.block, 0), len(inst.scope))
+        # inner blocks first: a block's children always sit deeper than its deepest use
+        for block in sorted(by_block, key=lambda b: (-depth[b], b)):
+            groups: dict[tuple, list[BlockInstance]] = {}
+            for inst in sorted(by_block[block], key=lambda b: self._order(b.id)):
+                groups.setdefault(self.signature(inst), []).append(inst)
+            for number, members in enumerate(groups.values(), start=1):
+                base = "".join(part.capitalize() for part in block.split("_") if part) or "Block"
+                name = safe_name(base if number == 1 else f"{base}{number}", self.taken)
+                plan = ClassPlan(name=name, block=block, instances=members)
+                for inst in members:
+                    self.plan_of[inst.id] = plan
+                self._unify(plan)
+                self.plans.append(plan)
+        self.plans.sort(key=lambda p: self._order(p.instances[0].id))
+        # a class must be defined before the class that uses it: emit deepest first
+        self.plans.sort(key=lambda p: -max(len(i.scope) for i in p.instances))
+        return self.plans
+
+    def _order(self, instance_id: str) -> int:
+        prefix = instance_id + "."
+        return next((i for i, n in enumerate(self.graph.nodes) if n.id.startswith(prefix)), len(self.graph.nodes))
+
+    def _unify(self, plan: ClassPlan) -> None:
+        template = plan.instances[0]
+        block_params = list(template.args)
+        per_instance = [{item.local: self.ctor(item) for item in self.items((*i.scope, i.id))} for i in plan.instances]
+        named: dict[str, list[str]] = {}
+        for local, ctor in per_instance[0].items():
+            if ctor is None:
+                continue
+            args: list[tuple[str | None, str]] = []
+            for index, (key, value) in enumerate(ctor.args):
+                values = [inst[local].args[index][1] for inst in per_instance]  # type: ignore[union-attr]
+                if len(set(values)) == 1:
+                    args.append((key, value))
+                    continue
+                name = self._param_name(plan, values, local, key, index, block_params, named)
+                named[name] = values
+                args.append((key, name))
+            plan.ctors[local] = Ctor(ctor.cls, args)
+        ordered = [p for p in block_params if p in named] + sorted(n for n in named if n not in block_params)
+        # spec names become Python parameters: keep them valid and clash-free (`class` -> `class_`)
+        taken: set[str] = {"self"}
+        rename = {p: safe_name(p, taken) for p in ordered}
+        for ctor in plan.ctors.values():
+            ctor.args = [(k, rename.get(v, v)) for k, v in ctor.args]
+        plan.params = [rename[p] for p in ordered]
+        plan.values = {rename[p]: named[p] for p in ordered}
+
+    def _param_name(self, plan, values, local, key, index, block_params, named) -> str:
+        for param in block_params:
+            if all(repr(inst.args[param]) == v for inst, v in zip(plan.instances, values, strict=True)):
+                return param
+        for name, dim in (("in_channels", 1), ("in_features", -1)):
+            shapes = [self.checked.types[inst.input].shape for inst in plan.instances]
+            matches = all(len(s) > 1 and repr(s[dim]) == v for s, v in zip(shapes, values, strict=True))
+            if matches and named.get(name, values) == values:
+                return name
+        base = f"{local}_{key or f'arg{index}'}"
+        name, k = base, 1
+        while name in named and named[name] != values:
+            k += 1
+            name = f"{base}_{k}"
+        return name
+
+    def unified_dims(self, plan: ClassPlan, node_ids: list[str]) -> tuple[str, ...]:
+        """A shape comment shared by every use: equal dims literal, a block parameter's name, else `_`."""
+        shapes = [self.checked.types[i].shape for i in node_ids]
+        out: list[str] = []
+        for dims in zip(*shapes, strict=True):
+            if len(set(map(str, dims))) == 1:
+                out.append(str(dims[0]))
+                continue
+            match = next(
+                (
+                    p
+                    for p in plan.instances[0].args
+                    if all(repr(inst.args[p]) == repr(d) for inst, d in zip(plan.instances, dims, strict=True))
+                ),
+                None,
+            )
+            out.append(match or "_")
+        return tuple(out)
