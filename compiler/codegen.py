@@ -157,11 +157,6 @@ class Generator:
         w.line("import torch")
         w.line("import torch.nn.functional as F")
         w.line("from torch import nn")
-        w.line()
-        w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
-        w.line(
-            f"METADATA = {py_literal(metadata(self.checked, self.train, digest, self.source_name, self.class_name))}"
-        )
         for plan in plans:
             self.block_class(plan)
         self.model_class(inputs_doc)
@@ -173,6 +168,12 @@ class Generator:
         smoothing = f"label_smoothing={task.label_smoothing!r}" if task.label_smoothing else ""
         w.line(f"return {LOSSES[task.loss]}({smoothing})")
         w.outdent()
+        w.line()
+        w.line()
+        w.line("# What `netc train` and `runtime.load` need to know: plain data.")
+        w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
+        meta = metadata(self.checked, self.train, digest, self.source_name, self.class_name)
+        w.line(f"METADATA = {py_literal(meta)}")
         source = w.text()
         if " F." not in source and "(F." not in source:
             source = source.replace("import torch.nn.functional as F\n", "", 1)

@@ -10,6 +10,43 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+
+class DigitsCNN(nn.Module):
+    """DigitsCNN: 151,498 parameters. Input x: float32[N, 1, 8, 8]; output [N, 10]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=3, padding=1)  # line 8
+        self.bn1 = nn.BatchNorm2d(32)  # line 8
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=3, padding=1)  # line 9
+        self.bn2 = nn.BatchNorm2d(64)  # line 9
+        self.pool1 = nn.MaxPool2d(2)  # line 9
+        self.dropout1 = nn.Dropout(0.3)  # line 11
+        self.fc1 = nn.Linear(1024, 128)  # line 12
+        self.fc2 = nn.Linear(128, 10)  # line 13
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)  # [N, 32, 8, 8]  (line 8)
+        x = self.bn1(x)  # [N, 32, 8, 8]  (line 8)
+        x = F.relu(x)  # [N, 32, 8, 8]  (line 8)
+        x = self.conv2(x)  # [N, 64, 8, 8]  (line 9)
+        x = self.bn2(x)  # [N, 64, 8, 8]  (line 9)
+        x = F.relu(x)  # [N, 64, 8, 8]  (line 9)
+        x = self.pool1(x)  # [N, 64, 4, 4]  (line 9)
+        x = torch.flatten(x, 1)  # [N, 1024]  (line 10)
+        x = self.dropout1(x)  # [N, 1024]  (line 11)
+        x = self.fc1(x)  # [N, 128]  (line 12)
+        x = F.relu(x)  # [N, 128]  (line 12)
+        x = self.fc2(x)  # [N, 10]  (line 13)
+        return x
+
+
+def make_loss() -> nn.Module:
+    """The loss the task needs: CrossEntropyLoss on the raw outputs (logits)."""
+    return nn.CrossEntropyLoss()
+
+
+# What `netc train` and `runtime.load` need to know: plain data.
 SPEC_HASH = "bb6933f80dfe7eb9"
 METADATA = {
     "model": "DigitsCNN",
@@ -64,38 +101,3 @@ METADATA = {
     },
     "total_params": 151498,
 }
-
-
-class DigitsCNN(nn.Module):
-    """DigitsCNN: 151,498 parameters. Input x: float32[N, 1, 8, 8]; output [N, 10]."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, kernel_size=3, padding=1)  # line 8
-        self.bn1 = nn.BatchNorm2d(32)  # line 8
-        self.conv2 = nn.Conv2d(32, 64, kernel_size=3, padding=1)  # line 9
-        self.bn2 = nn.BatchNorm2d(64)  # line 9
-        self.pool1 = nn.MaxPool2d(2)  # line 9
-        self.dropout1 = nn.Dropout(0.3)  # line 11
-        self.fc1 = nn.Linear(1024, 128)  # line 12
-        self.fc2 = nn.Linear(128, 10)  # line 13
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv1(x)  # [N, 32, 8, 8]  (line 8)
-        x = self.bn1(x)  # [N, 32, 8, 8]  (line 8)
-        x = F.relu(x)  # [N, 32, 8, 8]  (line 8)
-        x = self.conv2(x)  # [N, 64, 8, 8]  (line 9)
-        x = self.bn2(x)  # [N, 64, 8, 8]  (line 9)
-        x = F.relu(x)  # [N, 64, 8, 8]  (line 9)
-        x = self.pool1(x)  # [N, 64, 4, 4]  (line 9)
-        x = torch.flatten(x, 1)  # [N, 1024]  (line 10)
-        x = self.dropout1(x)  # [N, 1024]  (line 11)
-        x = self.fc1(x)  # [N, 128]  (line 12)
-        x = F.relu(x)  # [N, 128]  (line 12)
-        x = self.fc2(x)  # [N, 10]  (line 13)
-        return x
-
-
-def make_loss() -> nn.Module:
-    """The loss the task needs: CrossEntropyLoss on the raw outputs (logits)."""
-    return nn.CrossEntropyLoss()

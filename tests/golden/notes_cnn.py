@@ -10,6 +10,36 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+
+class NotesCNN(nn.Module):
+    """NotesCNN: 34,826 parameters. Input x: float32[N, 1, 28, 28]; output [N, 10]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, kernel_size=3)  # line 8
+        self.pool1 = nn.MaxPool2d(2)  # line 8
+        self.conv2 = nn.Conv2d(32, 64, kernel_size=3)  # line 9
+        self.pool2 = nn.MaxPool2d(2)  # line 9
+        self.fc1 = nn.Linear(1600, 10)  # line 11
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.conv1(x)  # [N, 32, 26, 26]  (line 8)
+        x = F.relu(x)  # [N, 32, 26, 26]  (line 8)
+        x = self.pool1(x)  # [N, 32, 13, 13]  (line 8)
+        x = self.conv2(x)  # [N, 64, 11, 11]  (line 9)
+        x = F.relu(x)  # [N, 64, 11, 11]  (line 9)
+        x = self.pool2(x)  # [N, 64, 5, 5]  (line 9)
+        x = torch.flatten(x, 1)  # [N, 1600]  (line 10)
+        x = self.fc1(x)  # [N, 10]  (line 11)
+        return x
+
+
+def make_loss() -> nn.Module:
+    """The loss the task needs: CrossEntropyLoss on the raw outputs (logits)."""
+    return nn.CrossEntropyLoss()
+
+
+# What `netc train` and `runtime.load` need to know: plain data.
 SPEC_HASH = "52891ef938792c3d"
 METADATA = {
     "model": "NotesCNN",
@@ -65,31 +95,3 @@ METADATA = {
     },
     "total_params": 34826,
 }
-
-
-class NotesCNN(nn.Module):
-    """NotesCNN: 34,826 parameters. Input x: float32[N, 1, 28, 28]; output [N, 10]."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.conv1 = nn.Conv2d(1, 32, kernel_size=3)  # line 8
-        self.pool1 = nn.MaxPool2d(2)  # line 8
-        self.conv2 = nn.Conv2d(32, 64, kernel_size=3)  # line 9
-        self.pool2 = nn.MaxPool2d(2)  # line 9
-        self.fc1 = nn.Linear(1600, 10)  # line 11
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.conv1(x)  # [N, 32, 26, 26]  (line 8)
-        x = F.relu(x)  # [N, 32, 26, 26]  (line 8)
-        x = self.pool1(x)  # [N, 32, 13, 13]  (line 8)
-        x = self.conv2(x)  # [N, 64, 11, 11]  (line 9)
-        x = F.relu(x)  # [N, 64, 11, 11]  (line 9)
-        x = self.pool2(x)  # [N, 64, 5, 5]  (line 9)
-        x = torch.flatten(x, 1)  # [N, 1600]  (line 10)
-        x = self.fc1(x)  # [N, 10]  (line 11)
-        return x
-
-
-def make_loss() -> nn.Module:
-    """The loss the task needs: CrossEntropyLoss on the raw outputs (logits)."""
-    return nn.CrossEntropyLoss()

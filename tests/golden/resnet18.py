@@ -10,59 +10,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SPEC_HASH = "e54879177eeaa2a0"
-METADATA = {
-    "model": "ResNet18",
-    "class_name": "ResNet18",
-    "spec": "specs/resnet18.net",
-    "spec_hash": "e54879177eeaa2a0",
-    "inputs": [
-        {
-            "name": "x",
-            "dtype": "float32",
-            "shape": ["N", 3, 224, 224],
-        },
-    ],
-    "output_shape": ["N", 1000],
-    "task": {
-        "kind": "multiclass",
-        "outputs": 1000,
-        "loss": "cross_entropy",
-        "target_dtype": "int64",
-        "target_shape": ["N"],
-        "label_smoothing": 0.0,
-    },
-    "train": {
-        "data": {
-            "name": "digits",
-            "args": {},
-        },
-        "optimizer": {
-            "name": "adam",
-            "args": {
-                "lr": 0.001,
-                "weight_decay": 0.0,
-            },
-        },
-        "schedule": {
-            "name": "none",
-            "args": {},
-        },
-        "batch_size": 64,
-        "epochs": 10,
-        "steps": None,
-        "seed": 0,
-        "clip": None,
-        "val_split": 0.1,
-        "test_split": 0.2,
-        "early_stopping": None,
-        "standardize": True,
-        "precision": "fp32",
-        "channels_last": False,
-    },
-    "total_params": 11689512,
-}
-
 
 class Basic(nn.Module):
     """Block `basic` (spec line 3), used as basic(c=64), basic(c=128), basic(c=256), basic(c=512)."""
@@ -152,3 +99,58 @@ class ResNet18(nn.Module):
 def make_loss() -> nn.Module:
     """The loss the task needs: CrossEntropyLoss on the raw outputs (logits)."""
     return nn.CrossEntropyLoss()
+
+
+# What `netc train` and `runtime.load` need to know: plain data.
+SPEC_HASH = "e54879177eeaa2a0"
+METADATA = {
+    "model": "ResNet18",
+    "class_name": "ResNet18",
+    "spec": "specs/resnet18.net",
+    "spec_hash": "e54879177eeaa2a0",
+    "inputs": [
+        {
+            "name": "x",
+            "dtype": "float32",
+            "shape": ["N", 3, 224, 224],
+        },
+    ],
+    "output_shape": ["N", 1000],
+    "task": {
+        "kind": "multiclass",
+        "outputs": 1000,
+        "loss": "cross_entropy",
+        "target_dtype": "int64",
+        "target_shape": ["N"],
+        "label_smoothing": 0.0,
+    },
+    "train": {
+        "data": {
+            "name": "digits",
+            "args": {},
+        },
+        "optimizer": {
+            "name": "adam",
+            "args": {
+                "lr": 0.001,
+                "weight_decay": 0.0,
+            },
+        },
+        "schedule": {
+            "name": "none",
+            "args": {},
+        },
+        "batch_size": 64,
+        "epochs": 10,
+        "steps": None,
+        "seed": 0,
+        "clip": None,
+        "val_split": 0.1,
+        "test_split": 0.2,
+        "early_stopping": None,
+        "standardize": True,
+        "precision": "fp32",
+        "channels_last": False,
+    },
+    "total_params": 11689512,
+}
