@@ -28,6 +28,26 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
+def positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{value} must be positive")
+    return value
+
+
 def _runtime_command(name: str):
     def run(args: argparse.Namespace) -> int:
         from runtime import cli as runtime_cli  # imports torch: only for the commands that need it
@@ -47,10 +67,10 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("file", metavar="FILE")
     train.add_argument("--data", help="dataset name (digits, iris, ...) or a .npz/.csv file")
     train.add_argument("--target", help="target column for --data file.csv")
-    train.add_argument("--epochs", type=int)
-    train.add_argument("--steps", type=int)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--lr", type=float)
+    train.add_argument("--epochs", type=positive_int)
+    train.add_argument("--steps", type=positive_int)
+    train.add_argument("--batch-size", type=positive_int)
+    train.add_argument("--lr", type=positive_float)
     train.add_argument("--optimizer", choices=("adam", "adamw", "sgd", "rmsprop"))
     train.add_argument("--schedule", choices=("none", "step", "cosine", "onecycle"))
     train.add_argument("--seed", type=int)
