@@ -27,6 +27,12 @@ def save_atomic(state: dict[str, Any], path: Path) -> None:
         raise
 
 
+def remove_stale_temporaries(folder: Path) -> None:
+    """A process killed mid-write leaves its temp file behind; the checkpoint itself is intact."""
+    for tmp in folder.glob(".*.tmp"):
+        tmp.unlink(missing_ok=True)
+
+
 def load_checkpoint(path: Path, spec_hash: str) -> dict[str, Any]:
     if not path.exists():
         raise RuntimeProblem(f"no such checkpoint: {path}", code="E-usage")

@@ -12,7 +12,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from runtime.checkpoint import load_checkpoint, save_atomic
+from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
 from runtime.prepare import Normalizer, Prepared, Split
@@ -177,6 +177,7 @@ class Trainer:
         )
         self.train_split = data.train.to(self.device)
         self.report = RunReport(out_dir, self.kind, quiet=cfg.quiet)
+        remove_stale_temporaries(out_dir / "checkpoints")
         self.epoch = 0
         self.step = 0
         self.best: float | None = None

@@ -66,7 +66,7 @@ def test_mnist_idx_files(tmp_path, name, folder):
     written = make_mnist(tmp_path, folder)
     data = load_data(name, {"root": str(tmp_path), "download": False})
     assert data.x.shape == (120, 1, 28, 28) and data.x_test.shape == (40, 1, 28, 28)
-    assert data.x.dtype == np.float32 and 0.0 <= data.x.min() and data.x.max() <= 1.0
+    assert data.x.dtype == np.float32 and data.x.min() >= 0.0 and data.x.max() <= 1.0
     np.testing.assert_array_equal(data.y, written["train"][1])
     np.testing.assert_allclose(data.x[3, 0], written["train"][0][3] / 255.0, rtol=1e-6)
 
@@ -102,4 +102,6 @@ def test_train_on_mnist_files(tmp_path):
     run = netc("train", str(spec), "--quiet", "--out", str(tmp_path / "run"))
     assert run.code == 0, run.err
     summary = json.loads((tmp_path / "run" / "summary.json").read_text())
-    assert summary["test"]["accuracy"] > 0.9  # the class is a bright square's position: easy, but only if loading is right
+    assert (
+        summary["test"]["accuracy"] > 0.9
+    )  # the class is a bright square's position: easy, but only if loading is right
