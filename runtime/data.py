@@ -6,7 +6,7 @@ import csv
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -120,7 +120,7 @@ def _local_cifar10():
     from torchvision.datasets.utils import check_integrity
 
     class LocalCIFAR10(CIFAR10):
-        meta = {**CIFAR10.meta, "md5": None}  # batches.meta: present is enough
+        meta: ClassVar[dict[str, Any]] = {**CIFAR10.meta, "md5": None}  # batches.meta: present is enough
 
         def _check_integrity(self) -> bool:
             root = Path(self.root) / self.base_folder
