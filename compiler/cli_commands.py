@@ -86,6 +86,9 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    train.add_argument(
+        "--nproc", type=positive_int, default=1, help="train with K processes (DistributedDataParallel via torchrun)"
+    )
     train.set_defaults(func=_runtime_command("train"))
 
     evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the spec's test split")

@@ -15,6 +15,7 @@ import torch
 from compiler.diagnostics import CompileFailed
 from compiler.render import render_all_text, summary
 from runtime.data import data_from_flag, load_data, read_csv_features
+from runtime.distributed import launch, teardown, world_from_env
 from runtime.errors import RuntimeProblem
 from runtime.load import LoadedSpec, load
 from runtime.prepare import Normalizer, Split, prepare
@@ -92,8 +93,24 @@ def _source_for(path: str):
     return source or SourceFile(path, "")
 
 
+def _without_nproc(argv: list[str]) -> list[str]:
+    out, skip = [], False
+    for item in argv:
+        if skip:
+            skip = False
+        elif item == "--nproc":
+            skip = True
+        elif not item.startswith("--nproc="):
+            out.append(item)
+    return out
+
+
 @_guard
 def train(args: argparse.Namespace) -> int:
+    world = world_from_env()
+    if args.nproc > 1 and not world.enabled:
+        _load(args.file)  # report spec errors once, before starting processes
+        return launch(args.nproc, _without_nproc(args.argv))
     loaded = _load(args.file)
     t = loaded.metadata["train"]
     cfg = _run_config(args, t)
@@ -112,19 +129,28 @@ def train(args: argparse.Namespace) -> int:
     out_dir = (
         Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
     )
-    trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, out_dir)
-    if args.resume:
-        trainer.resume(Path(args.resume))
-    if not cfg.quiet:
+    trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, out_dir, world)
+    try:
+        if args.resume:
+            trainer.resume(Path(args.resume))
+        result = _fit(trainer, loaded, name, prepared, out_dir)
+    finally:
+        teardown(world)
+    if world.is_main:
+        print(_summary_line(result))
+    return 0
+
+
+def _fit(trainer: Trainer, loaded: LoadedSpec, name: str, prepared, out_dir: Path) -> dict[str, Any]:
+    cfg = trainer.cfg
+    if trainer.world.is_main and not cfg.quiet:
         print(
             f"training {loaded.metadata['model']} ({loaded.metadata['total_params']:,} parameters) on {name}: "
             f"{len(prepared.train)} train / {len(prepared.val) if prepared.val else 0} val / {len(prepared.test)} test samples, "
-            f"device {trainer.device}, run dir {out_dir}",
+            f"device {trainer.device}, processes {trainer.world.size}, run dir {out_dir}",
             file=sys.stderr,
         )
-    result = trainer.fit()
-    print(_summary_line(result))
-    return 0
+    return trainer.fit()
 
 
 def _summary_line(result: dict[str, Any]) -> str:

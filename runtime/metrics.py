@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import torch
 
+from runtime.distributed import World, gather_across, sum_across
+
 
 class MetricSums:
     """Accumulates sums over batches so that metrics are exact over a whole split."""
@@ -42,14 +44,20 @@ class MetricSums:
             self.preds.append(pred.cpu())
             self.targets.append(true.cpu())
 
-    def as_dict(self) -> dict[str, float]:
-        out = {"loss": self.loss / max(self.count, 1)}
+    def as_dict(self, device: torch.device | None = None, world: World | None = None) -> dict[str, float]:
+        """Exact metrics over the whole split; with DDP the per-rank sums are added up first."""
+        world = world or World()
+        loss, count, correct, elements = sum_across(
+            [self.loss, self.count, self.correct, self.elements], device or torch.device("cpu"), world
+        )
+        out = {"loss": loss / max(count, 1)}
         if self.kind == "regression":
-            pred, true = torch.cat(self.preds), torch.cat(self.targets)
+            pred = gather_across(torch.cat(self.preds), world)
+            true = gather_across(torch.cat(self.targets), world)
             out["mae"] = float((pred - true).abs().mean())
             ss_res = ((true - pred) ** 2).sum(0)
             ss_tot = ((true - true.mean(0)) ** 2).sum(0).clamp_min(1e-12)
             out["r2"] = float((1 - ss_res / ss_tot).mean())
         else:
-            out["accuracy"] = self.correct / max(self.elements, 1)
+            out["accuracy"] = correct / max(elements, 1)
         return out

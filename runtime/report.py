@@ -19,17 +19,20 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 
 class RunReport:
-    def __init__(self, out_dir: Path, kind: str, quiet: bool) -> None:
+    def __init__(self, out_dir: Path, kind: str, quiet: bool, writes: bool = True) -> None:
         self.out_dir = out_dir
         self.kind = kind
         self.quiet = quiet
+        self.writes = writes  # under DDP only rank 0 writes files
         self.metrics_path = out_dir / "metrics.jsonl"
-        out_dir.mkdir(parents=True, exist_ok=True)
-        self.metrics_path.write_text("", encoding="utf-8")
+        if writes:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            self.metrics_path.write_text("", encoding="utf-8")
 
     def restart(self, history: list[dict[str, float]]) -> None:
         """On resume, metrics.jsonl holds exactly the epochs the checkpoint has seen."""
-        write_text_atomic(self.metrics_path, "".join(json.dumps(r) + "\n" for r in history))
+        if self.writes:
+            write_text_atomic(self.metrics_path, "".join(json.dumps(r) + "\n" for r in history))
 
     def progress(self, total: int, epoch: int, epochs: int):
         if self.quiet or not sys.stderr.isatty():
@@ -39,8 +42,9 @@ class RunReport:
         return tqdm(total=total, desc=f"epoch {epoch}/{epochs}", leave=False, unit="batch", file=sys.stderr)
 
     def epoch(self, row: dict[str, float]) -> None:
-        with self.metrics_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+        if self.writes:
+            with self.metrics_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
         if self.quiet:
             return
         parts = [f"epoch {int(row['epoch']):>3}", f"train_loss {row['train_loss']:.4f}"]
@@ -55,6 +59,8 @@ class RunReport:
             print(text, file=sys.stderr)
 
     def finish(self, summary: dict[str, Any], history: list[dict[str, float]]) -> None:
+        if not self.writes:
+            return
         write_text_atomic(self.out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
         plot_curves(history, self.out_dir / "curves.png")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +12,7 @@ import torch
 from torch import nn
 
 from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
+from runtime.distributed import World, barrier, setup, sum_across
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
 from runtime.prepare import Normalizer, Prepared, Split
@@ -117,20 +117,24 @@ def evaluate_split(
     normalizer: Normalizer,
     cfg: RunConfig,
     device: torch.device,
+    world: World | None = None,
 ) -> dict[str, float]:
+    """Metrics over a whole split in eval mode without gradients; with DDP each rank takes a shard."""
+    world = world or World()
     model.eval()
     sums = MetricSums(kind)
+    x, y = split.x[world.rank :: world.size], split.y[world.rank :: world.size]
     with torch.inference_mode():
-        for start in range(0, len(split), 1024):
-            xb = split.x[start : start + 1024].to(device, non_blocking=True)
-            yb = split.y[start : start + 1024].to(device, non_blocking=True)
+        for start in range(0, len(x), 1024):
+            xb = x[start : start + 1024].to(device, non_blocking=True)
+            yb = y[start : start + 1024].to(device, non_blocking=True)
             if cfg.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             with _autocast(device, cfg.precision):
                 out = model(xb)
             out = out.float()
             sums.add(loss_fn(out, yb), out, yb, normalizer.target_scale)
-    return sums.as_dict()
+    return sums.as_dict(device, world)
 
 
 def _autocast(device: torch.device, precision: str):
@@ -146,27 +150,39 @@ class Trainer:
         data: Prepared,
         cfg: RunConfig,
         out_dir: Path,
+        world: World | None = None,
     ) -> None:
         self.meta, self.data, self.cfg, self.out_dir = meta, data, cfg, out_dir
+        self.world = world or World()
         self.kind = meta["task"]["kind"]
         self.device = pick_device(cfg.device)
+        if self.world.enabled and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.world.local_rank)
+        setup(self.world, self.device)
         torch.manual_seed(cfg.seed)
         if cfg.deterministic:
             torch.use_deterministic_algorithms(True)
         self.model = model_class().to(self.device)
         if cfg.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
-        self.forward = torch.compile(self.model) if cfg.compile else self.model
+        net: nn.Module = self.model
+        if self.world.enabled:
+            from torch.nn.parallel import DistributedDataParallel
+
+            net = DistributedDataParallel(net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
+        self.forward = torch.compile(net) if cfg.compile else net
         self.loss_fn = make_loss()
         self.generator = torch.Generator().manual_seed(cfg.seed)
-        if len(data.train) < cfg.batch_size and len(data.train) < 2:
-            raise RuntimeProblem(
-                f"the train split has {len(data.train)} samples, fewer than one batch", help="use more data"
-            )
         if len(data.train) < cfg.batch_size:
             raise RuntimeProblem(
                 f"the train split has {len(data.train)} samples, fewer than one batch of {cfg.batch_size}",
                 help=f"lower the batch size (--batch-size {max(1, len(data.train) // 4)}) or use more data",
+            )
+        if cfg.batch_size < 2 * self.world.size:
+            raise RuntimeProblem(
+                f"batch size {cfg.batch_size} is too small to split across {self.world.size} processes",
+                code="E-usage",
+                help=f"use --batch-size {2 * self.world.size} or more",
             )
         self.steps_per_epoch = len(_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0)))
         self.total_steps = cfg.steps if cfg.steps else cfg.epochs * self.steps_per_epoch
@@ -176,8 +192,10 @@ class Trainer:
             cfg.schedule, cfg.schedule_args or {}, self.optimizer, self.total_steps, self.steps_per_epoch
         )
         self.train_split = data.train.to(self.device)
-        self.report = RunReport(out_dir, self.kind, quiet=cfg.quiet)
-        remove_stale_temporaries(out_dir / "checkpoints")
+        main = self.world.is_main
+        self.report = RunReport(out_dir, self.kind, quiet=cfg.quiet or not main, writes=main)
+        if main:
+            remove_stale_temporaries(out_dir / "checkpoints")
         self.epoch = 0
         self.step = 0
         self.best: float | None = None
@@ -205,8 +223,11 @@ class Trainer:
             "cuda_rng": torch.cuda.get_rng_state_all() if self.device.type == "cuda" else [],
             "spec_hash": self.meta["spec_hash"],
             "normalizer": self.data.normalizer.state(),
-            "meta_task": self.meta["task"]["kind"],
         }
+
+    def save(self, name: str, state: dict[str, Any]) -> None:
+        if self.world.is_main:  # one writer; the other ranks hold the same weights
+            save_atomic(state, self.out_dir / "checkpoints" / name)
 
     def resume(self, path: Path) -> None:
         state = load_checkpoint(path, self.meta["spec_hash"])
@@ -225,7 +246,7 @@ class Trainer:
     # ---- the loop -------------------------------------------------------------------
     def train_epoch(self) -> dict[str, float]:
         self.model.train()
-        cfg, split = self.cfg, self.train_split
+        cfg, split, world = self.cfg, self.train_split, self.world
         total, count = torch.zeros((), device=self.device), 0
         started = time.perf_counter()
         batches = _batches(len(split), cfg.batch_size, self.generator)
@@ -233,7 +254,8 @@ class Trainer:
         for index in batches:
             if self.step >= self.total_steps:
                 break
-            index = index.to(self.device)
+            # with DDP each rank takes its share of the same global batch; gradients are averaged
+            index = index[world.rank :: world.size].to(self.device)
             xb, yb = split.x[index], split.y[index]
             if cfg.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
@@ -258,20 +280,24 @@ class Trainer:
             count += len(index)
             if bar is not None:
                 bar.update(1)
-                bar.set_postfix(
-                    loss=f"{float(loss):.4f}", samples_s=f"{count / max(time.perf_counter() - started, 1e-9):,.0f}"
-                )
+                rate = count * world.size / max(time.perf_counter() - started, 1e-9)
+                bar.set_postfix(loss=f"{float(loss):.4f}", samples_s=f"{rate:,.0f}")
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - started
+        loss_sum, samples = sum_across([float(total), float(count)], self.device, world)
         return {
-            "train_loss": float(total) / max(count, 1),
+            "train_loss": loss_sum / max(samples, 1),
             "seconds": seconds,
-            "samples_per_s": count / max(seconds, 1e-9),
+            "samples_per_s": samples / max(seconds, 1e-9),
         }
 
+    def evaluate(self, split: Split) -> dict[str, float]:
+        return evaluate_split(
+            self.forward, self.loss_fn, split, self.kind, self.data.normalizer, self.cfg, self.device, self.world
+        )
+
     def fit(self) -> dict[str, Any]:
-        ckpt_dir = self.out_dir / "checkpoints"
         while self.epoch < self.epochs and self.step < self.total_steps:
             row: dict[str, float] = {
                 "epoch": self.epoch + 1,
@@ -279,59 +305,38 @@ class Trainer:
                 "lr": self.optimizer.param_groups[0]["lr"],
             }
             if self.data.val is not None:
-                row |= {
-                    f"val_{k}": v
-                    for k, v in evaluate_split(
-                        self.forward,
-                        self.loss_fn,
-                        self.data.val,
-                        self.kind,
-                        self.data.normalizer,
-                        self.cfg,
-                        self.device,
-                    ).items()
-                }
+                row |= {f"val_{k}": v for k, v in self.evaluate(self.data.val).items()}
             self.epoch += 1
             self.history.append(row)
             value = row[self.monitor]
-            better = self.best is None or (
-                value > self.best if self.monitor.endswith(("accuracy", "r2")) else value < self.best
-            )
+            higher_is_better = self.monitor.endswith(("accuracy", "r2"))
+            better = self.best is None or (value > self.best if higher_is_better else value < self.best)
             if better:
                 self.best, self.stale = value, 0
             else:
                 self.stale += 1
             state = self.state()
             if better:
-                save_atomic(state, ckpt_dir / "best.pt")
-            save_atomic(state, ckpt_dir / "last.pt")
+                self.save("best.pt", state)
+            self.save("last.pt", state)
             self.report.epoch(row)
             if self.patience is not None and self.stale >= self.patience:
                 self.report.note(f"early stopping: {self.monitor} did not improve for {self.patience} epochs")
                 break
-        best = load_checkpoint(ckpt_dir / "best.pt", self.meta["spec_hash"])
+        barrier(self.world)  # best.pt is on disk before any rank reads it
+        best = load_checkpoint(self.out_dir / "checkpoints" / "best.pt", self.meta["spec_hash"])
         self.model.load_state_dict(best["model"])
         summary = {
-            "test": evaluate_split(
-                self.forward, self.loss_fn, self.data.test, self.kind, self.data.normalizer, self.cfg, self.device
-            ),
-            "val": evaluate_split(
-                self.forward, self.loss_fn, self.data.val, self.kind, self.data.normalizer, self.cfg, self.device
-            )
-            if self.data.val is not None
-            else {},
+            "test": self.evaluate(self.data.test),
+            "val": self.evaluate(self.data.val) if self.data.val is not None else {},
             "best_epoch": best["epoch"],
             "epochs": self.epoch,
             "steps": self.step,
             "train_seconds": sum(r["seconds"] for r in self.history),
             "device": str(self.device),
+            "processes": self.world.size,
             "model": self.meta["model"],
             "spec_hash": self.meta["spec_hash"],
         }
         self.report.finish(summary, self.history)
         return summary
-
-
-def write_stdout(text: str) -> None:
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
