@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-slow lint bench fuzz clean
+.PHONY: demo test test-slow bench fuzz clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +26,15 @@ test-slow: $(STAMP)
 	$(BIN)/python -m pytest -q -m slow
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/codegen_overhead.py
+	$(BIN)/python benchmarks/train_speed.py
+
+# the long property runs: 100,000+ fuzz examples and a large shape-oracle run
+fuzz: $(STAMP)
+	NETC_FUZZ_EXAMPLES=25000 $(BIN)/python -m pytest -q tests/test_robustness.py
+	NETC_ORACLE_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_shapes_oracle.py -k agrees
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -32,7 +32,9 @@ def _train(spec, out, *extra):
         timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    return json.loads((out / "summary.json").read_text()), [json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()]
+    return json.loads((out / "summary.json").read_text()), [
+        json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()
+    ]
 
 
 def test_two_process_ddp_matches_single_process(tmp_path):
