@@ -75,20 +75,18 @@ METADATA = {
             "args": {},
         },
         "optimizer": {
-            "name": "adamw",
+            "name": "adam",
             "args": {
-                "lr": 0.003,
-                "weight_decay": 0.0001,
+                "lr": 0.002,
+                "weight_decay": 0.0,
             },
         },
         "schedule": {
-            "name": "onecycle",
-            "args": {
-                "max_lr": None,
-            },
+            "name": "cosine",
+            "args": {},
         },
-        "batch_size": 128,
-        "epochs": 15,
+        "batch_size": 32,
+        "epochs": 8,
         "steps": None,
         "seed": 0,
         "clip": None,
