@@ -265,7 +265,7 @@ class Trainer:
             loss = self.loss_fn(out.float(), yb)
             if not torch.isfinite(loss):
                 raise RuntimeProblem(
-                    f"the loss became {float(loss)} at step {self.step + 1} (epoch {self.epoch + 1})",
+                    f"the loss became {float(loss.detach())} at step {self.step + 1} (epoch {self.epoch + 1})",
                     code="E-diverged",
                     help="lower the learning rate (--lr), add `clip 1.0` to the train section, or check the data for extreme values",
                 )
@@ -281,7 +281,7 @@ class Trainer:
             if bar is not None:
                 bar.update(1)
                 rate = count * world.size / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{float(loss):.4f}", samples_s=f"{rate:,.0f}")
+                bar.set_postfix(loss=f"{float(loss.detach()):.4f}", samples_s=f"{rate:,.0f}")
         if bar is not None:
             bar.close()
         seconds = time.perf_counter() - started

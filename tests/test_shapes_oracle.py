@@ -106,7 +106,7 @@ INPUTS = {
 FITS = {
     2: ["linear", "batchnorm", "layernorm", "dropout", "relu", "gelu", "tanh", "softmax", "reshape", "embedding"],
     3: ["conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d", "adaptive_avgpool1d", "adaptive_maxpool1d", "rnn", "lstm", "gru",
-        "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout2d", "silu"],
+        "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout1d", "silu"],
     4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
         "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax"],
     5: ["conv3d", "batchnorm", "flatten", "relu"],
@@ -162,7 +162,7 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
         )
     if choice == "permute":
         return draw(st.sampled_from([("permute(0, 2, 1)", 3), ("permute(0, 1, 3, 2)", 4), ("permute(0, 2, 1, 3)", 4)]))
-    if choice in ("dropout", "dropout2d"):
+    if choice in ("dropout", "dropout1d", "dropout2d"):
         return f"{choice}(0.5)", rank
     if choice == "layernorm":
         return draw(st.sampled_from(["layernorm", "layernorm(dims=2)", "layernorm(affine=false)"])), rank

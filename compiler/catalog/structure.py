@@ -198,21 +198,29 @@ DROPOUT = LayerSpec(
 )
 
 
-def _dropout2d_shape(inputs: list[TensorType], args: Args) -> TensorType:
-    need_float(inputs[0], "dropout2d")
-    need_rank(inputs[0], (3, 4), "dropout2d", "[N, C, H, W]")
-    return inputs[0]
+def _channel_dropout_shape(n: int):
+    layer = f"dropout{n}d"
+
+    def shape(inputs: list[TensorType], args: Args) -> TensorType:
+        need_float(inputs[0], layer)
+        need_rank(inputs[0], (n + 2,), layer, "[N, C, L]" if n == 1 else "[N, C, H, W]")
+        return inputs[0]
+
+    return shape
 
 
-DROPOUT2D = LayerSpec(
-    name="dropout2d",
-    category="regularization",
-    doc="Zero whole channels with probability p while training.",
-    args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
-    shape=_dropout2d_shape,
-    module=_dropout_module("nn.Dropout2d"),
-    prefix="dropout",
-    example="dropout2d(0.1)",
+DROPOUT1D, DROPOUT2D = (
+    LayerSpec(
+        name=f"dropout{n}d",
+        category="regularization",
+        doc=f"Zero whole channels of {'[N, C, L]' if n == 1 else '[N, C, H, W]'} with probability p while training.",
+        args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
+        shape=_channel_dropout_shape(n),
+        module=_dropout_module(f"nn.Dropout{n}d"),
+        prefix="dropout",
+        example=f"dropout{n}d(0.1)",
+    )
+    for n in (1, 2)
 )
 
 IDENTITY = LayerSpec(
@@ -227,4 +235,4 @@ IDENTITY = LayerSpec(
     example="identity",
 )
 
-LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT2D, IDENTITY)
+LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)
