@@ -5,6 +5,7 @@ Run: `make bench` (or .venv/bin/python benchmarks/check_speed.py). Prints a tabl
 
 from __future__ import annotations
 
+import os
 import statistics
 import subprocess
 import sys
@@ -16,12 +17,15 @@ sys.path.insert(0, str(ROOT))
 
 from compiler.pipeline import compile_text  # noqa: E402
 
+# as on a user's machine: Python caches bytecode (some sandboxes set PYTHONDONTWRITEBYTECODE)
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
 
 def process_seconds(argv: list[str], repeats: int) -> list[float]:
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT)
+        subprocess.run(argv, check=True, capture_output=True, cwd=ROOT, env=ENV)
         times.append(time.perf_counter() - start)
     return times
 
@@ -57,12 +61,12 @@ def main() -> None:
     process_seconds(netc, 1)  # warm the lark cache and the OS file cache
     process_seconds(torch, 1)
     netc_t, torch_t, bare_t = [], [], []
-    for _ in range(7):  # interleaved, so that machine noise hits all three alike
+    for _ in range(15):  # interleaved, so that machine noise hits all three alike
         netc_t += process_seconds(netc, 1)
         torch_t += process_seconds(torch, 1)
         bare_t += process_seconds(bare, 1)
     n, t, b = (statistics.median(x) for x in (netc_t, torch_t, bare_t))
-    print("whole process, median of 7 (interleaved)")
+    print("whole process, median of 15 (interleaved)")
     print(f"  python -c pass                      {b * 1000:8.1f} ms")
     print(f"  netc check specs/notes_cnn.net      {n * 1000:8.1f} ms")
     print(f"  python -c 'import torch'            {t * 1000:8.1f} ms")

@@ -177,12 +177,6 @@ def _range_problem(spec: ArgSpec, values: list[Any], owner: str) -> str:
     return ""
 
 
-@dataclass(frozen=True)
-class BoundArg:
-    value: Any
-    span: Span
-
-
 def bind(
     owner: str,
     schema: tuple[ArgSpec, ...],

@@ -10,9 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from compiler.diagnostics import Diagnostic
-from compiler.fmt import format_program
 from compiler.pipeline import Compilation, compile_source, parse, read_source
-from compiler.render import render_all_text, render_json, summary
 from compiler.source import SourceFile
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
@@ -39,6 +37,10 @@ def _load(path_text: str) -> tuple[SourceFile, Diagnostic | None]:
 
 def _report(results: list[tuple[SourceFile, list[Diagnostic]]], fmt: str) -> int:
     everything = [(d, src) for src, diags in results for d in diags]
+    if not everything and fmt != "json":
+        return EXIT_OK
+    from compiler.render import render_all_text, render_json, summary  # only when there is something to show
+
     if fmt == "json":
         print(render_json(everything))
     else:
@@ -73,6 +75,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:
+    from compiler.fmt import format_program
+
     changed, failures = [], []
     for name in args.files:
         source, problem = _load(name)

@@ -6,11 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from compiler.codegen import generate
-
 
 def cmd_build(args: argparse.Namespace) -> int:
     from compiler.cli import EXIT_OK, _atomic_write, _report, compile_file
+    from compiler.codegen import generate
 
     result = compile_file(args.file)
     if result.checked is None or result.train is None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
+from compiler.record import Record
 from compiler.source import Span
 
 
@@ -14,19 +13,15 @@ class Severity(StrEnum):
     WARNING = "warning"
 
 
-class Label(BaseModel):
+class Label(Record):
     """A secondary span with a short note ("declared here", "task is here")."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     span: Span
     message: str = ""
 
 
-class Diagnostic(BaseModel):
+class Diagnostic(Record):
     """One finding. `code` is stable and documented in docs/diagnostics.md."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     severity: Severity
     code: str

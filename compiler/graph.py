@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
+from compiler.record import Record
 from compiler.source import Span
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+class Frozen(Record):
+    """Every graph-level model: frozen, checked by the passes that build it."""
 
 
 class InputNode(Frozen):
@@ -32,7 +33,7 @@ class LayerNode(Frozen):
     span: Span
     scope: tuple[str, ...] = ()
     # spans of the arguments the user wrote, for pointing at one argument in a message
-    arg_spans: dict[str, Span] = {}
+    arg_spans: dict[str, Span] = Field(default_factory=dict)
 
 
 class BlockInstance(Frozen):
@@ -68,4 +69,4 @@ class Graph(Frozen):
     assertions: tuple[ShapeAssertion, ...] = ()
     repeats: tuple[Repeat, ...] = ()
     # user-given value names -> node ids
-    names: dict[str, str] = {}
+    names: dict[str, str] = Field(default_factory=dict)

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
+from compiler.record import Record
 from compiler.source import Span
 
 IR_VERSION = 1
 
 
-class Node(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
+class Node(Record):
     span: Span
 
 
@@ -180,18 +179,14 @@ Item = Annotated[
 ]
 
 
-class Comment(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
-
+class Comment(Record):
     line: int
     column: int
     text: str
 
 
-class Program(BaseModel):
+class Program(Record):
     """A whole spec file. `comments` are kept so that `netc fmt` can put them back."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     kind: Literal["program"] = "program"
     version: int = IR_VERSION

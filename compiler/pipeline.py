@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -10,6 +13,7 @@ from compiler.build import build_program
 from compiler.diagnostics import Diagnostic, error
 from compiler.graph import Graph
 from compiler.parser import parse_tree
+from compiler.record import trusted
 from compiler.resolve import resolve
 from compiler.shapes import Checked, infer
 from compiler.source import SourceFile, Span
@@ -33,14 +37,33 @@ class Compilation:
 
 
 def parse(source: SourceFile) -> tuple[ir.Program | None, list[Diagnostic]]:
-    tree, diags = parse_tree(source)
-    if tree is None:
-        return None, diags
-    return build_program(tree, source), []
+    with trusted():
+        tree, diags = parse_tree(source)
+        if tree is None:
+            return None, diags
+        return build_program(tree, source), []
 
 
 def compile_source(source: SourceFile) -> Compilation:
     """Run every checking stage; later stages run only on what earlier ones accepted."""
+    with trusted(), _gc_paused():
+        return _compile(source)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The passes build many small acyclic objects; the cyclic collector's repeated full scans
+    made compile time grow faster than the spec (10,000 layers: 1.3 s with it, 0.65 s without)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _compile(source: SourceFile) -> Compilation:
     result = Compilation(source)
     result.program, result.diagnostics = parse(source)
     if result.program is None:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pydantic import BaseModel, ConfigDict
+from compiler.record import Record
 
 
-class Span(BaseModel):
+class Span(Record):
     """A region of a source file; lines and columns are 1-based, end is exclusive."""
-
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
     line: int
     column: int

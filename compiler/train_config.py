@@ -74,9 +74,9 @@ class Choice(Frozen):
 
 
 class TrainConfig(Frozen):
-    data: Choice = Choice(name="digits")
-    optimizer: Choice = Choice(name="adam", args={"lr": 1e-3, "weight_decay": 0.0})
-    schedule: Choice = Choice(name="none")
+    data: Choice = Field(default_factory=lambda: Choice(name="digits"))
+    optimizer: Choice = Field(default_factory=lambda: Choice(name="adam", args={"lr": 1e-3, "weight_decay": 0.0}))
+    schedule: Choice = Field(default_factory=lambda: Choice(name="none"))
     batch_size: int = 64
     epochs: int = 10
     steps: int | None = None

@@ -15,12 +15,32 @@ MISTAKES = [
     ("logits_softmax", "E-logits", "already applies softmax", ("linear(10) -> softmax", "linear(10)")),
     ("logits_sigmoid_binary", "E-logits", "already applies a sigmoid", ("linear(1) -> sigmoid", "linear(1)")),
     ("task_output_mismatch", "E-task-output", "needs the output [N, 10]", ("linear(5)", "linear(10)")),
-    ("shape_shrinks_to_zero", "E-shape", "shrinks height to 0", ("-> conv2d(32, 3) -> maxpool2d(2)", "-> conv2d(32, 3, padding=1)")),
-    ("shape_residual_mismatch", "E-shape", "broadcastable", ("    out in + y", "    s = in -> conv2d(c, 1, stride=2)\n    out s + y")),
-    ("dtype_tokens_to_linear", "E-dtype", "embedding", ("    linear(64) -> relu", "    embedding(vocab=1000, dim=16) -> flatten -> linear(64) -> relu")),
+    (
+        "shape_shrinks_to_zero",
+        "E-shape",
+        "shrinks height to 0",
+        ("-> conv2d(32, 3) -> maxpool2d(2)", "-> conv2d(32, 3, padding=1)"),
+    ),
+    (
+        "shape_residual_mismatch",
+        "E-shape",
+        "broadcastable",
+        ("    out in + y", "    s = in -> conv2d(c, 1, stride=2)\n    out s + y"),
+    ),
+    (
+        "dtype_tokens_to_linear",
+        "E-dtype",
+        "embedding",
+        ("    linear(64) -> relu", "    embedding(vocab=1000, dim=16) -> flatten -> linear(64) -> relu"),
+    ),
     ("symbolic_linear", "E-symbolic", "H, W", ("    flatten\n", "    adaptive_avgpool2d(1) -> flatten\n")),
     ("warn_linear_linear", "W-linear-linear", "no activation", ("    linear(64)\n", "    linear(64) -> relu\n")),
-    ("warn_dropout_last", "W-dropout-last", "last layer", ("-> linear(2) -> dropout(0.5)", "-> dropout(0.5) -> linear(2)")),
+    (
+        "warn_dropout_last",
+        "W-dropout-last",
+        "last layer",
+        ("-> linear(2) -> dropout(0.5)", "-> dropout(0.5) -> linear(2)"),
+    ),
 ]
 
 

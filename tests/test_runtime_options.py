@@ -72,14 +72,18 @@ def test_steps_instead_of_epochs(tmp_path):
 
 
 def test_early_stopping(tmp_path):
-    summary, rows = _run(tmp_path, "    optimizer adam(lr=0.05)\n    early_stopping val_loss(patience=2)", "--epochs", "200")
+    _summary, rows = _run(
+        tmp_path, "    optimizer adam(lr=0.05)\n    early_stopping val_loss(patience=2)", "--epochs", "200"
+    )
     assert len(rows) < 200
     best = min(r["val_loss"] for r in rows)
     assert all(r["val_loss"] >= best for r in rows[-2:])
 
 
 def test_flags_override_the_spec(tmp_path):
-    summary, rows = _run(tmp_path, "", "--epochs", "3", "--batch-size", "8", "--lr", "0.02", "--optimizer", "sgd", "--seed", "5")
+    summary, rows = _run(
+        tmp_path, "", "--epochs", "3", "--batch-size", "8", "--lr", "0.02", "--optimizer", "sgd", "--seed", "5"
+    )
     assert len(rows) == 3 and summary["epochs"] == 3
     assert rows[0]["lr"] == pytest.approx(0.02)
 
@@ -157,6 +161,6 @@ def test_image_folder(tmp_path):
 
 
 def test_torch_compile(tmp_path):
-    summary, rows = _run(tmp_path, "", "--compile", "--epochs", "4", "--lr", "0.02")
+    _summary, rows = _run(tmp_path, "", "--compile", "--epochs", "4", "--lr", "0.02")
     assert len(rows) == 4
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
