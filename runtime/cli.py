@@ -18,7 +18,7 @@ from runtime.data import data_from_flag, load_data, read_csv_features
 from runtime.distributed import launch, teardown, world_from_env
 from runtime.errors import RuntimeProblem
 from runtime.load import LoadedSpec, load
-from runtime.prepare import Normalizer, Split, prepare
+from runtime.prepare import Normalizer, Prepared, Split, prepare
 from runtime.train import RunConfig, Trainer, evaluate_split, pick_device
 from runtime.validate import check_inputs, shape_inputs
 
@@ -105,6 +105,21 @@ def _without_nproc(argv: list[str]) -> list[str]:
     return out
 
 
+def _prepared(args: argparse.Namespace, loaded: LoadedSpec, standardize: bool) -> tuple[str, Prepared]:
+    """The data set named by --data or the spec, validated against the spec and split."""
+    t = loaded.metadata["train"]
+    name, data_args = _data_choice(args, t)
+    prepared = prepare(
+        load_data(name, data_args),
+        loaded.metadata,
+        val_split=t["val_split"],
+        test_split=t["test_split"],
+        standardize=standardize,
+        onehot=args.targets == "onehot",
+    )
+    return name, prepared
+
+
 @_guard
 def train(args: argparse.Namespace) -> int:
     world = world_from_env()
@@ -114,18 +129,7 @@ def train(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
     t = loaded.metadata["train"]
     cfg = _run_config(args, t)
-    if cfg.batch_size < 1 or cfg.epochs < 1 or (cfg.steps is not None and cfg.steps < 1):
-        raise RuntimeProblem("--batch-size, --epochs and --steps must be positive", code="E-usage")
-    name, data_args = _data_choice(args, t)
-    data = load_data(name, data_args)
-    prepared = prepare(
-        data,
-        loaded.metadata,
-        val_split=t["val_split"],
-        test_split=t["test_split"],
-        standardize=t["standardize"],
-        onehot=args.targets == "onehot",
-    )
+    name, prepared = _prepared(args, loaded, standardize=t["standardize"])
     out_dir = (
         Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
     )
@@ -175,16 +179,7 @@ def evaluate(args: argparse.Namespace) -> int:
     t = loaded.metadata["train"]
     device = pick_device(args.device)
     model, normalizer = _restore(loaded, args.checkpoint, device)
-    name, data_args = _data_choice(args, t)
-    data = load_data(name, data_args)
-    prepared = prepare(
-        data,
-        loaded.metadata,
-        val_split=t["val_split"],
-        test_split=t["test_split"],
-        standardize=False,
-        onehot=args.targets == "onehot",
-    )
+    _, prepared = _prepared(args, loaded, standardize=False)
     test = prepared.test
     x = normalizer.inputs(test.x) if test.x.is_floating_point() else test.x
     y = (test.y - normalizer.y_mean) / normalizer.y_std if normalizer.y_mean is not None else test.y

@@ -32,17 +32,22 @@ def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorT
         )
 
 
+def _check_input(layer: str, n: int, t: TensorType, args: Args) -> None:
+    """What every convolution needs: float32 [N, C, ...] of the right rank; channels that fit."""
+    need_float(t, layer, weights=True)
+    need_rank(t, (n + 2,), layer, _LAYOUT[n])
+    in_ch = channels(t, layer)
+    _check_in_channels(layer, args["in_channels"], in_ch, t, args["channels"])
+    _check_groups(layer, in_ch, args["channels"], args["groups"])
+
+
 def _conv_rule(n: int):
     layer = f"conv{n}d"
 
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
         (t,) = inputs
-        need_float(t, layer, weights=True)
-        need_rank(t, (n + 2,), layer, _LAYOUT[n])
-        in_ch = channels(t, layer)
         out_ch = args["channels"]
-        _check_in_channels(layer, args["in_channels"], in_ch, t, out_ch)
-        _check_groups(layer, in_ch, out_ch, args["groups"])
+        _check_input(layer, n, t, args)
         kernel = tuple_arg(args["kernel"], n)
         stride = tuple_arg(args["stride"], n)
         dilation = tuple_arg(args["dilation"], n)
@@ -106,12 +111,8 @@ def _transpose_rule(n: int):
 
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
         (t,) = inputs
-        need_float(t, layer, weights=True)
-        need_rank(t, (n + 2,), layer, _LAYOUT[n])
-        in_ch = channels(t, layer)
         out_ch = args["channels"]
-        _check_in_channels(layer, args["in_channels"], in_ch, t, out_ch)
-        _check_groups(layer, in_ch, out_ch, args["groups"])
+        _check_input(layer, n, t, args)
         kernel, stride, pads, out_pads, dilation = (
             tuple_arg(args[k], n) for k in ("kernel", "stride", "padding", "output_padding", "dilation")
         )
