@@ -18,6 +18,17 @@ def write_text_atomic(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def _tensorboard_writer(folder: Path):
+    """TensorBoard event files when the tensorboard package is installed; nothing otherwise."""
+    import importlib.util
+
+    if importlib.util.find_spec("tensorboard") is None:
+        return None
+    from torch.utils.tensorboard import SummaryWriter
+
+    return SummaryWriter(log_dir=str(folder))
+
+
 class RunReport:
     def __init__(self, out_dir: Path, kind: str, quiet: bool, writes: bool = True) -> None:
         self.out_dir = out_dir
@@ -25,9 +36,11 @@ class RunReport:
         self.quiet = quiet
         self.writes = writes  # under DDP only rank 0 writes files
         self.metrics_path = out_dir / "metrics.jsonl"
+        self.tensorboard = None
         if writes:
             out_dir.mkdir(parents=True, exist_ok=True)
             self.metrics_path.write_text("", encoding="utf-8")
+            self.tensorboard = _tensorboard_writer(out_dir / "tensorboard")
 
     def restart(self, history: list[dict[str, float]]) -> None:
         """On resume, metrics.jsonl holds exactly the epochs the checkpoint has seen."""
@@ -45,6 +58,11 @@ class RunReport:
         if self.writes:
             with self.metrics_path.open("a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")
+        if self.tensorboard is not None:
+            for key, value in row.items():
+                if key != "epoch":
+                    self.tensorboard.add_scalar(key, value, int(row["epoch"]))
+            self.tensorboard.flush()
         if self.quiet:
             return
         parts = [f"epoch {int(row['epoch']):>3}", f"train_loss {row['train_loss']:.4f}"]
@@ -59,6 +77,8 @@ class RunReport:
             print(text, file=sys.stderr)
 
     def finish(self, summary: dict[str, Any], history: list[dict[str, float]]) -> None:
+        if self.tensorboard is not None:
+            self.tensorboard.close()
         if not self.writes:
             return
         write_text_atomic(self.out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")

@@ -164,3 +164,13 @@ def test_torch_compile(tmp_path):
     _summary, rows = _run(tmp_path, "", "--compile", "--epochs", "4", "--lr", "0.02")
     assert len(rows) == 4
     assert rows[-1]["train_loss"] < rows[0]["train_loss"]
+
+
+def test_tensorboard_event_files(tmp_path):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    _run(tmp_path, "", "--epochs", "3")
+    events = EventAccumulator(str(tmp_path / "run" / "tensorboard"))
+    events.Reload()
+    assert {"train_loss", "val_loss", "val_accuracy", "lr"} <= set(events.Tags()["scalars"])
+    assert [e.step for e in events.Scalars("train_loss")] == [1, 2, 3]
