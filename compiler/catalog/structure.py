@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import need_float, need_rank
+from compiler.catalog.common import need_float
 from compiler.symbolic import floordiv, mul, product, show, symbols
 from compiler.tensor_types import TensorType, show_shape
 
@@ -202,9 +202,17 @@ def _channel_dropout_shape(n: int):
     layer = f"dropout{n}d"
 
     def shape(inputs: list[TensorType], args: Args) -> TensorType:
-        need_float(inputs[0], layer)
-        need_rank(inputs[0], (n + 2,), layer, "[N, C, L]" if n == 1 else "[N, C, H, W]")
-        return inputs[0]
+        (t,) = inputs
+        need_float(t, layer)
+        if t.rank != n + 2:
+            layout = "[N, C, L]" if n == 1 else "[N, C, H, W]"
+            raise ShapeError(
+                f"{layer} expects a {n + 2}-D input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
+                label=f"input is {show_shape(t.shape)}",
+                help=f"use dropout{t.rank - 2}d for a {t.rank}-D input" if 3 <= t.rank <= 4 else "use dropout",
+                notes=("PyTorch would run it (with a warning) and drop channels along the wrong dimensions",),
+            )
+        return t
 
     return shape
 
