@@ -86,6 +86,12 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     train.add_argument(
+        "--stream", action="store_true", help="read samples on demand in DataLoader workers (automatic above 2 GiB)"
+    )
+    train.add_argument(
+        "--workers", type=positive_int, help="DataLoader worker processes for streamed data (default: up to 4)"
+    )
+    train.add_argument(
         "--nproc", type=positive_int, default=1, help="train with K processes (DistributedDataParallel via torchrun)"
     )
     train.set_defaults(func=_runtime_command("train"))

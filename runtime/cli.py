@@ -18,7 +18,8 @@ from runtime.data import data_from_flag, load_data, read_csv_features
 from runtime.distributed import launch, teardown, world_from_env
 from runtime.errors import RuntimeProblem
 from runtime.load import LoadedSpec, load
-from runtime.prepare import Normalizer, Prepared, Split, prepare
+from runtime.prepare import Prepared, prepare
+from runtime.splits import Normalizer, Split
 from runtime.train import RunConfig, Trainer, evaluate_split, pick_device
 from runtime.validate import check_inputs, shape_inputs
 
@@ -110,7 +111,7 @@ def _prepared(args: argparse.Namespace, loaded: LoadedSpec, standardize: bool) -
     t = loaded.metadata["train"]
     name, data_args = _data_choice(args, t)
     prepared = prepare(
-        load_data(name, data_args),
+        load_data(name, data_args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)),
         loaded.metadata,
         val_split=t["val_split"],
         test_split=t["test_split"],

@@ -29,7 +29,23 @@ class ArrayData:
     reshapeable: bool = False
 
 
-def load_data(name: str, args: dict[str, Any]) -> ArrayData:
+@dataclass
+class StreamData:
+    """A data set read sample by sample (too large for memory): a torch Dataset and all its labels."""
+
+    name: str
+    dataset: Any  # torch.utils.data.Dataset returning (input tensor, label)
+    targets: np.ndarray
+    workers: int | None = None
+
+
+# data sets whose decoded inputs would take more memory than this are streamed
+MEMORY_BUDGET_BYTES = 2 * 1024**3
+
+
+def load_data(
+    name: str, args: dict[str, Any], stream: bool = False, workers: int | None = None
+) -> ArrayData | StreamData:
     if name in SKLEARN:
         return _sklearn(name)
     if name == "mnist1d":
@@ -41,7 +57,7 @@ def load_data(name: str, args: dict[str, Any]) -> ArrayData:
     if name == "npz":
         return load_npz(Path(args["path"]))
     if name == "image_folder":
-        return _image_folder(Path(args["path"]), args.get("size"))
+        return _image_folder(Path(args["path"]), args.get("size"), stream, workers)
     raise RuntimeProblem(f"unknown data set `{name}`", help="see docs/language.md, section train")
 
 
@@ -213,15 +229,19 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _image_folder(path: Path, size: Any) -> ArrayData:
+def _image_folder(path: Path, size: Any, stream: bool, workers: int | None) -> ArrayData | StreamData:
     from torchvision import datasets, transforms
 
     if not path.is_dir():
         raise RuntimeProblem(f"no such folder: {path}", code="E-usage")
     steps = [transforms.Resize(tuple(size))] if size else []
-    folder = datasets.ImageFolder(str(path), transform=transforms.Compose([*steps, transforms.ToTensor()]))
-    if len(folder) == 0:
-        raise RuntimeProblem(f"{path} holds no images", help="one sub-folder per class, images inside")
+    try:
+        folder = datasets.ImageFolder(str(path), transform=transforms.Compose([*steps, transforms.ToTensor()]))
+    except (FileNotFoundError, RuntimeError) as exc:
+        raise RuntimeProblem(f"{path} holds no images: {exc}", help="one sub-folder per class, images inside") from None
+    first, _ = folder[0]
+    if stream or len(folder) * first.numel() * 4 > MEMORY_BUDGET_BYTES:
+        return StreamData(path.name, folder, np.asarray(folder.targets), workers)
     xs, ys = zip(*(folder[i] for i in range(len(folder))), strict=True)
     shapes = {tuple(x.shape) for x in xs}
     if len(shapes) > 1:

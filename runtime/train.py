@@ -15,8 +15,10 @@ from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_a
 from runtime.distributed import World, barrier, setup, sum_across
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
-from runtime.prepare import Normalizer, Prepared, Split
+from runtime.prepare import Prepared
 from runtime.report import RunReport
+from runtime.splits import Normalizer, Split, shuffled_batches
+from runtime.stream import StreamSplit
 
 
 @dataclass
@@ -101,18 +103,10 @@ def make_schedule(
     raise RuntimeProblem(f"unknown schedule {name!r}", code="E-usage")
 
 
-def _batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    order = torch.randperm(n, generator=generator)
-    batches = list(order.split(batch_size))
-    if len(batches) > 1 and len(batches[-1]) == 1:
-        batches.pop()  # a batch of one breaks batchnorm and carries no signal worth the step
-    return batches
-
-
 def evaluate_split(
     model: nn.Module,
     loss_fn: nn.Module,
-    split: Split,
+    split: Split | StreamSplit,
     kind: str,
     normalizer: Normalizer,
     cfg: RunConfig,
@@ -123,11 +117,8 @@ def evaluate_split(
     world = world or World()
     model.eval()
     sums = MetricSums(kind)
-    x, y = split.x[world.rank :: world.size], split.y[world.rank :: world.size]
     with torch.inference_mode():
-        for start in range(0, len(x), 1024):
-            xb = x[start : start + 1024].to(device, non_blocking=True)
-            yb = y[start : start + 1024].to(device, non_blocking=True)
+        for xb, yb in split.eval_batches(1024, world.rank, world.size, device):
             if cfg.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             with _autocast(device, cfg.precision):
@@ -184,7 +175,7 @@ class Trainer:
                 code="E-usage",
                 help=f"use --batch-size {2 * self.world.size} or more",
             )
-        self.steps_per_epoch = len(_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0)))
+        self.steps_per_epoch = len(shuffled_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0)))
         self.total_steps = cfg.steps if cfg.steps else cfg.epochs * self.steps_per_epoch
         self.epochs = math.ceil(self.total_steps / self.steps_per_epoch)
         self.optimizer = make_optimizer(cfg.optimizer, cfg.optimizer_args or {"lr": 1e-3}, self.model.parameters())
@@ -249,14 +240,11 @@ class Trainer:
         cfg, split, world = self.cfg, self.train_split, self.world
         total, count = torch.zeros((), device=self.device), 0
         started = time.perf_counter()
-        batches = _batches(len(split), cfg.batch_size, self.generator)
+        # with DDP each rank takes its share of the same global batch; gradients are averaged
+        batches = [b[world.rank :: world.size] for b in shuffled_batches(len(split), cfg.batch_size, self.generator)]
+        batches = batches[: max(0, self.total_steps - self.step)]
         bar = self.report.progress(len(batches), self.epoch + 1, self.epochs)
-        for index in batches:
-            if self.step >= self.total_steps:
-                break
-            # with DDP each rank takes its share of the same global batch; gradients are averaged
-            index = index[world.rank :: world.size].to(self.device)
-            xb, yb = split.x[index], split.y[index]
+        for xb, yb in split.batches(batches, self.device):
             if cfg.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             self.optimizer.zero_grad(set_to_none=True)
@@ -276,8 +264,8 @@ class Trainer:
             if self.schedule is not None:
                 self.schedule.step()
             self.step += 1
-            total += loss.detach() * len(index)
-            count += len(index)
+            total += loss.detach() * len(yb)
+            count += len(yb)
             if bar is not None:
                 bar.update(1)
                 rate = count * world.size / max(time.perf_counter() - started, 1e-9)

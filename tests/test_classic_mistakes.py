@@ -60,7 +60,7 @@ def test_evaluation_runs_in_eval_mode_without_gradients():
     import torch
 
     from runtime.load import load_text
-    from runtime.prepare import Normalizer, Split
+    from runtime.splits import Normalizer, Split
     from runtime.train import RunConfig, evaluate_split
 
     loaded = load_text(

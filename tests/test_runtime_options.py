@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -140,7 +141,7 @@ def test_mnist1d_generated_offline(tmp_path):
     assert summary["test"]["accuracy"] > 0.2  # above chance after 3 short epochs
 
 
-def test_image_folder(tmp_path):
+def _image_folder_spec(tmp_path) -> Path:
     from PIL import Image
 
     rng = np.random.default_rng(0)
@@ -155,9 +156,28 @@ def test_image_folder(tmp_path):
         "    conv2d(4, 3) -> relu -> adaptive_avgpool2d(1) -> flatten -> linear(1)\n"
         f'train:\n    data image_folder("{tmp_path / "imgs"}")\n    batch_size 8\n    epochs 15\n'
     )
+    return spec
+
+
+def test_image_folder(tmp_path):
+    spec = _image_folder_spec(tmp_path)
     run = netc("train", str(spec), "--quiet", "--out", str(tmp_path / "run"))
     assert run.code == 0, run.err
     assert json.loads((tmp_path / "run" / "summary.json").read_text())["test"]["accuracy"] >= 0.8
+
+
+def test_streamed_image_folder_trains_like_in_memory(tmp_path):
+    """--stream decodes images in DataLoader workers; the batch order and the result stay the same."""
+    spec = _image_folder_spec(tmp_path)
+    memory = netc("train", str(spec), "--quiet", "--out", str(tmp_path / "memory"))
+    streamed = netc("train", str(spec), "--quiet", "--out", str(tmp_path / "streamed"), "--stream", "--workers", "2")
+    assert memory.code == 0 and streamed.code == 0, streamed.err
+    a = [json.loads(x) for x in (tmp_path / "memory" / "metrics.jsonl").read_text().splitlines()]
+    b = [json.loads(x) for x in (tmp_path / "streamed" / "metrics.jsonl").read_text().splitlines()]
+    assert [round(r["train_loss"], 4) for r in a] == [round(r["train_loss"], 4) for r in b]
+    sa = json.loads((tmp_path / "memory" / "summary.json").read_text())
+    sb = json.loads((tmp_path / "streamed" / "summary.json").read_text())
+    assert sa["test"]["accuracy"] == sb["test"]["accuracy"]
 
 
 def test_torch_compile(tmp_path):
