@@ -85,14 +85,13 @@ def cmd_fmt(args: argparse.Namespace) -> int:
             failures.append((source, diags))
             continue
         formatted = format_program(program, source)
+        if args.stdout and not args.check:
+            sys.stdout.write(formatted)
+            continue
         if formatted == source.text:
             continue
         changed.append(name)
-        if args.check:
-            continue
-        if args.stdout:
-            sys.stdout.write(formatted)
-        else:
+        if not args.check:
             _atomic_write(Path(name), formatted)
     if failures:
         return _report(failures, "text")
@@ -186,6 +185,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except UsageError as exc:
         print(f"netc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # an output path that cannot be written: the user's flag, not a crash
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"netc: error: {exc.strerror or exc}{where}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("netc: interrupted", file=sys.stderr)

@@ -81,6 +81,10 @@ def _guard(fn):
         except RuntimeProblem as exc:
             print(exc.render(), file=sys.stderr)
             return 2 if exc.code == "E-usage" else 1
+        except OSError as exc:  # the run directory or a data file cannot be read or written
+            where = f": {exc.filename}" if exc.filename else ""
+            print(f"error[E-io]: {exc.strerror or exc}{where}", file=sys.stderr)
+            return 1
 
     return run
 

@@ -112,3 +112,23 @@ def test_module_entry_point_in_subprocess():
     )
     assert proc.returncode == 1
     assert "did you mean `conv2d`?" in proc.stderr
+
+
+def test_unwritable_output_is_a_usage_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    run = netc("build", str(ROOT / "specs" / "notes_mlp.net"), "-o", str(blocker / "sub" / "x.py"))
+    assert run.code == 2 and "netc: error:" in run.err and "Traceback" not in run.err
+
+
+def test_fmt_stdout_prints_even_when_clean():
+    run = netc("fmt", "--stdout", str(ROOT / "specs" / "notes_mlp.net"))
+    assert run.code == 0 and run.out == (ROOT / "specs" / "notes_mlp.net").read_text()
+
+
+def test_empty_file_lists_what_is_missing(tmp_path):
+    empty = tmp_path / "empty.net"
+    empty.write_text("")
+    run = netc("check", "--format", "json", str(empty))
+    assert run.code == 1
+    assert {d["message"] for d in json.loads(run.out)} >= {"the spec has no task", "the spec declares no input"}
