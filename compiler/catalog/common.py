@@ -10,14 +10,15 @@ from compiler.tensor_types import TensorType, show_shape
 def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) -> None:
     if t.rank not in ranks:
         want = " or ".join(f"{r}-D" for r in ranks)
-        unbatched = t.rank < min(ranks)
+        if t.rank < min(ranks):
+            note = "PyTorch would take this as one unbatched sample and read the batch dim N as channels"
+        else:
+            note = "PyTorch would run some layers over extra leading dims as more batch; netc wants the exact layout"
         raise ShapeError(
             f"{layer} expects a {want} input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
             label=f"input is {show_shape(t.shape)}",
             help=_rank_help(t, ranks, layer),
-            notes=("PyTorch would take this as one unbatched sample and read the batch dim N as channels",)
-            if unbatched
-            else (),
+            notes=(note,),
         )
 
 
