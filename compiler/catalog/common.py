@@ -97,9 +97,11 @@ def transpose_out(
     out = add(add(mul(sub(length, 1), stride), dilation * (kernel - 1) + output_padding + 1), -2 * padding)
     if isinstance(out, int) and out < 1:
         raise ShapeError(
-            f"{layer} gives a non-positive size {out} along {axis}",
+            f"{layer} gives a non-positive size {out} along {axis}: "
+            f"({show(length)} - 1) * {stride} - 2*{padding} + {dilation * (kernel - 1)} + {output_padding} + 1 = {out}",
             label=f"{axis} becomes {out}",
             help="reduce the padding",
+            notes=("PyTorch would return an empty tensor here" if out == 0 else "PyTorch would refuse this",),
         )
     return out
 
