@@ -101,7 +101,7 @@ def transpose_out(
             f"({show(length)} - 1) * {stride} - 2*{padding} + {dilation * (kernel - 1)} + {output_padding} + 1 = {out}",
             label=f"{axis} becomes {out}",
             help="reduce the padding",
-            notes=("PyTorch would return an empty tensor here" if out == 0 else "PyTorch would refuse this",),
+            notes=("PyTorch would return an empty tensor here",) if out == 0 else (),
         )
     return out
 
