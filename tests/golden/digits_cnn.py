@@ -77,7 +77,7 @@ METADATA = {
         "optimizer": {
             "name": "adam",
             "args": {
-                "lr": 0.002,
+                "lr": 0.001,
                 "weight_decay": 0.0,
             },
         },
@@ -85,8 +85,8 @@ METADATA = {
             "name": "cosine",
             "args": {},
         },
-        "batch_size": 32,
-        "epochs": 8,
+        "batch_size": 64,
+        "epochs": 10,
         "steps": None,
         "seed": 0,
         "clip": None,
