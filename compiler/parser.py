@@ -177,6 +177,14 @@ def syntax_diagnostic(exc: UnexpectedInput, source: SourceFile) -> Diagnostic:
         token = exc.token
         expected = {t for t in exc.expected if not t.startswith("__")}
         found = _describe_token(token)
+        if token.type == "ARROW" and expected >= _VALUE_START:
+            return error(
+                "E-syntax",
+                "expected a layer or value, found `->`",
+                _token_span(token, source),
+                label="a second arrow",
+                help="each `->` needs a layer on both sides; remove the extra arrow",
+            )
         wanted = _expected_words(expected)
         if "_NL" in expected and token.type in _VALUE_START and "RPAR" not in _open_brackets(source, token):
             wanted = "`->` or the end of the line"
