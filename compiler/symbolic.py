@@ -21,7 +21,9 @@ class FloorDiv:
     den: int
 
     def __str__(self) -> str:
-        return f"({self.num}) // {self.den}"
+        inner = str(self.num)
+        simple = inner.isidentifier() or inner.lstrip("-").isdigit()
+        return f"{inner} // {self.den}" if simple else f"({inner}) // {self.den}"
 
     def __lt__(self, other: object) -> bool:
         return _atom_key(self) < _atom_key(other)  # type: ignore[arg-type]
@@ -75,9 +77,17 @@ class Sym:
         return total
 
     def __str__(self) -> str:
+        """Readable and valid as Python: `(H - 1) // 2`, `-((H + 1) // 2)`, `16 * H * W`."""
+        terms = dict(self.terms)
+        floor = [m for m in terms if len(m) == 1 and isinstance(m[0], FloorDiv)]
+        if len(terms) <= 2 and len(floor) == 1 and terms[floor[0]] == 1 and set(terms) <= {floor[0], ()}:
+            # (H + 1) // 2 - 1 reads better folded back: (H - 1) // 2
+            atom = floor[0][0]
+            return f"({add(atom.num, terms.get((), 0) * atom.den)}) // {atom.den}"
         parts: list[str] = []
         for mono, coeff in sorted(self.terms, key=lambda mc: (len(mc[0]) == 0, [_atom_key(a) for a in mc[0]])):
-            body = " * ".join(str(a) for a in mono)
+            wrap = len(mono) > 1 or coeff != 1
+            body = " * ".join(f"({a})" if wrap and isinstance(a, FloorDiv) else str(a) for a in mono)
             mag = abs(coeff)
             text = body if mono and mag == 1 else (f"{mag} * {body}" if mono else str(mag))
             if not parts:
