@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ShapeError
+from compiler.catalog.base import ShapeError
 from compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
 from compiler.tensor_types import TensorType, show_shape
 
@@ -108,7 +108,3 @@ def transpose_out(
 
 def channels(t: TensorType, layer: str) -> int:
     return concrete(t.shape[1], "channel count (dim 1)", layer)
-
-
-def get(args: Args, name: str) -> object:
-    return args[name]
