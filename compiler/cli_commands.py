@@ -27,24 +27,23 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not an integer") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be positive")
-    return value
+def _positive(kind: type, what: str):
+    """An argparse type: a number of `kind` above zero (argparse turns the error into exit 2)."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if not value > 0:
+            raise argparse.ArgumentTypeError(f"{value} must be positive")
+        return value
+
+    return parse
 
 
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"{value} must be positive")
-    return value
+positive_int = _positive(int, "an integer")
+positive_float = _positive(float, "a number")
 
 
 def _runtime_command(name: str):

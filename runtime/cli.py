@@ -13,7 +13,9 @@ import numpy as np
 import torch
 
 from compiler.diagnostics import CompileFailed
+from compiler.pipeline import read_source
 from compiler.render import render_all_text, summary
+from compiler.source import SourceFile
 from runtime.data import data_from_flag, load_data, read_csv_features
 from runtime.distributed import launch, teardown, world_from_env
 from runtime.errors import RuntimeProblem
@@ -89,12 +91,8 @@ def _guard(fn):
     return run
 
 
-def _source_for(path: str):
-    from compiler.pipeline import read_source
-
+def _source_for(path: str) -> SourceFile:
     source, _ = read_source(Path(path))
-    from compiler.source import SourceFile
-
     return source or SourceFile(path, "")
 
 

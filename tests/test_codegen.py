@@ -171,10 +171,7 @@ def test_traceback_names_the_spec_line(tmp_path):
     path.write_text(build_text(ROOT / "specs" / "notes_cnn.net"))
     module = import_file(path, "gen_tb")
     model = model_class(module)()
-    try:
+    with pytest.raises(RuntimeError) as failure:
         model(torch.randn(2, 3, 28, 28))  # wrong channel count at run time
-    except RuntimeError:
-        import traceback
-
-        text = traceback.format_exc()
+    text = str(failure.getrepr(style="native"))
     assert str(path) in text and "(line 8)" in text

@@ -28,8 +28,9 @@ EXAMPLES = int(os.environ.get("NETC_ORACLE_EXAMPLES", "150"))
 ORACLE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 # Verdicts where netc is deliberately stricter than PyTorch (documented in docs/design.md):
-# E-flatten (torch applies Linear to the last dim of a feature map), E-symbolic (needs the size to build
-# the module at all), permute moving the batch dim.
+# E-flatten (torch applies Linear to the last dim of a feature map) and E-symbolic (the module cannot
+# be built without the size). Every other such case carries a note starting "PyTorch would ...",
+# which tells the user what PyTorch would have done instead.
 STRICTER = {"E-flatten", "E-symbolic"}
 
 
