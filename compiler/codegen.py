@@ -132,6 +132,7 @@ class Generator:
         self.w = Writer()
         self.nodes = {n.id: n for n in self.graph.nodes}
         self.instances = {b.id: b for b in self.graph.blocks}
+        self.uses_functional = False
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -155,6 +156,7 @@ class Generator:
         w.line("from __future__ import annotations")
         w.line()
         w.line("import torch")
+        functional_import = len(w.lines)
         w.line("import torch.nn.functional as F")
         w.line("from torch import nn")
         for plan in plans:
@@ -174,9 +176,9 @@ class Generator:
         w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
         meta = metadata(self.checked, self.train, digest, self.source_name, self.class_name)
         w.line(f"METADATA = {py_literal(meta)}")
+        if not self.uses_functional:  # only the imports the module needs (ruff F401)
+            del w.lines[functional_import]
         source = w.text()
-        if " F." not in source and "(F." not in source:
-            source = source.replace("import torch.nn.functional as F\n", "", 1)
         ast.parse(source)
         return source
 
@@ -279,6 +281,7 @@ class Generator:
                 node = self.nodes[item.id]
                 attr = f"self.{attrs[item.local]}" if item.local in attrs else None
                 expr = CATALOG[node.op].call(attr, in_vars, node.args)
+                self.uses_functional |= expr.startswith("F.")
             else:
                 expr = f"self.{attrs[item.local]}({in_vars[0]})"
             if out_id in names:
