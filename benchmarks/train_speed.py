@@ -165,6 +165,8 @@ def time_to_accuracy_runtime(loaded, data, tmp: Path) -> tuple[float, int]:
         batch_size=t["batch_size"],
         epochs=t["epochs"],
         seed=0,
+        precision=t["precision"],
+        channels_last=t["channels_last"],
         quiet=True,
         device="cpu",
     )

@@ -73,7 +73,9 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument("--schedule", choices=("none", "step", "cosine", "onecycle"))
     train.add_argument("--seed", type=int)
     train.add_argument("--device", help="cpu, cuda, cuda:1, mps (default: the best available)")
-    train.add_argument("--precision", choices=("fp32", "bf16"))
+    train.add_argument(
+        "--precision", choices=("fp32", "bf16", "auto"), help="auto: bf16 where the hardware computes it natively"
+    )
     train.add_argument("--compile", action="store_true", help="torch.compile the model")
     train.add_argument("--deterministic", action="store_true", help="use deterministic algorithms")
     train.add_argument(

@@ -99,7 +99,7 @@ _SCALARS: dict[str, ArgSpec] = {
     "val_split": ArgSpec("val_split", "float", minimum=0.0, maximum=0.9),
     "test_split": ArgSpec("test_split", "float", minimum=0.0, maximum=0.9),
     "standardize": ArgSpec("standardize", "bool"),
-    "precision": ArgSpec("precision", "choice", choices=("fp32", "bf16")),
+    "precision": ArgSpec("precision", "choice", choices=("fp32", "bf16", "auto")),
     "channels_last": ArgSpec("channels_last", "bool"),
 }
 _CHOICES: dict[str, dict[str, tuple[ArgSpec, ...]]] = {

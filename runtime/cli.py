@@ -81,7 +81,8 @@ def _guard(fn):
             print(summary(exc.diagnostics), file=sys.stderr)
             return 1
         except RuntimeProblem as exc:
-            print(exc.render(), file=sys.stderr)
+            if world_from_env().is_main:  # every process meets the same problem; one reports it
+                print(exc.render(), file=sys.stderr)
             return 2 if exc.code == "E-usage" else 1
         except OSError as exc:  # the run directory or a data file cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""

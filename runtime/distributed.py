@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import logging
 import os
-import subprocess
 import sys
 from dataclasses import dataclass
 
@@ -51,6 +51,15 @@ def sum_across(values: list[float], device: torch.device, world: World) -> list[
     return tensor.tolist()
 
 
+def loss_across(loss: torch.Tensor, world: World) -> torch.Tensor:
+    """The loss summed over ranks: non-finite on every rank when it is on any, so all of them stop together."""
+    if not world.enabled:
+        return loss.detach()
+    total = loss.detach().clone()
+    dist.all_reduce(total)
+    return total
+
+
 def gather_across(tensor: torch.Tensor, world: World) -> torch.Tensor:
     if not world.enabled:
         return tensor
@@ -65,15 +74,23 @@ def barrier(world: World) -> None:
 
 
 def launch(nproc: int, argv: list[str]) -> int:
-    """`netc train --nproc K ...` = `torchrun --standalone --nproc_per_node K -m compiler.cli train ...`."""
-    command = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--standalone",
-        f"--nproc_per_node={nproc}",
-        "-m",
-        "compiler.cli",
-        *argv,
-    ]
-    return subprocess.call(command)
+    """`netc train --nproc K ...` = `torchrun --standalone --nproc_per_node K -m compiler.cli train ...`.
+
+    The elastic agent runs in this process so that a failed worker ends as an exit code, not as
+    torchrun's traceback: each worker has already printed its own diagnostic.
+    """
+    from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
+    from torch.distributed.run import parse_args, run
+
+    # torchrun would pick 1 thread per worker and print a banner about it; say it ourselves, quietly
+    os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
+    try:
+        run(parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "compiler.cli", *argv]))
+    except ChildFailedError as exc:
+        codes = [failure.exitcode for failure in exc.failures.values()]
+        if max(codes) > 0:  # a worker stopped with a diagnostic; the agent then ended the rest
+            return max(codes)
+        print(f"error: a training process was ended by signal {-min(codes)}", file=sys.stderr)
+        return 1
+    return 0

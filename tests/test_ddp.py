@@ -94,3 +94,47 @@ def test_streamed_run_resumes_exactly(tmp_path):
     a = torch.load(tmp_path / "straight" / "checkpoints" / "last.pt", weights_only=True)["model"]
     b = torch.load(last, weights_only=True)["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_divergence_on_one_rank_stops_every_rank(tmp_path):
+    """One huge target lands on one rank only: every rank must stop at that step, not wait in all-reduce."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 4)).astype("float32")
+    y = x.sum(1, keepdims=True).astype("float32")
+    y[37, 0] = 3e19  # finite, but its squared error overflows float32
+    np.savez(tmp_path / "big.npz", x=x, y=y)
+    spec = tmp_path / "reg.net"
+    spec.write_text(
+        "model Reg\ninput x: float32[N, 4]\ntask regression(outputs=1)\nlayers:\n    linear(8) -> relu -> linear(1)\n"
+        f'train:\n    data npz("{tmp_path / "big.npz"}")\n    standardize false\n    batch_size 16\n    epochs 2\n'
+    )
+    outcomes = []
+    for extra in ((), ("--nproc", "2")):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "compiler.cli",
+                "train",
+                str(spec),
+                "--quiet",
+                "--out",
+                str(tmp_path / "run"),
+                *extra,
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert proc.returncode == 1, proc.stderr
+        assert "Traceback" not in proc.stderr and "OMP_NUM_THREADS" not in proc.stderr
+        assert proc.stderr.count("error[E-diverged]") == 1, proc.stderr  # reported once, by rank 0
+        outcomes.append(proc.stderr)
+    single, ddp = outcomes
+    assert "the loss became inf at step " in single
+    assert "the loss became inf on one of the 2 processes at step " in ddp
+    step = single.split("at step ")[1].split()[0]
+    assert f"at step {step} " in ddp  # the same step: each rank holds half of the same global batch

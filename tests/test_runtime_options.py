@@ -98,6 +98,53 @@ def test_seed_makes_runs_repeatable(tmp_path):
 def test_bf16_autocast(tmp_path):
     summary, _ = _run(tmp_path, "    precision bf16")
     assert summary["test"]["accuracy"] >= 0.8
+    assert summary["precision"] == "bf16"
+
+
+def test_precision_auto_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatch):
+    import torch
+
+    from runtime import precision
+
+    cpu = torch.device("cpu")
+    probes = (torch.cpu._is_avx512_bf16_supported(), torch.cpu._is_amx_tile_supported())
+    assert precision.native_bf16("cpu") == any(probes)
+    assert precision.native_bf16("mps") is False
+    summary, _ = _run(tmp_path, "    precision auto")
+    assert summary["precision"] == ("bf16" if any(probes) else "fp32")
+    assert summary["test"]["accuracy"] >= 0.8
+    for native in (True, False):
+        monkeypatch.setattr(precision, "native_bf16", lambda _type, native=native: native)
+        assert precision.effective_precision("auto", cpu) == ("bf16" if native else "fp32")
+        assert precision.effective_precision("fp32", cpu) == "fp32"
+        assert precision.effective_precision("bf16", cpu) == "bf16"
+        with precision.autocast(cpu, "auto"):
+            assert torch.is_autocast_enabled("cpu") is native
+
+
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
+def test_fused_optimizers_make_the_same_update_as_the_plain_ones(name):
+    import torch
+
+    from runtime.train import make_optimizer
+
+    args = {"lr": 1e-2, "momentum": 0.9, "weight_decay": 1e-3} if name == "sgd" else {"lr": 1e-2, "weight_decay": 1e-3}
+    reference_class = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name]
+    torch.manual_seed(0)
+    fused_model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    plain_model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
+    plain_model.load_state_dict(fused_model.state_dict())
+    fused = make_optimizer(name, args, fused_model.parameters(), torch.device("cpu"))
+    plain = reference_class(plain_model.parameters(), **args, foreach=False)
+    assert fused.defaults["fused"] is True
+    x, y = torch.randn(32, 6), torch.randint(0, 3, (32,))
+    for _ in range(5):
+        for model, optimizer in ((fused_model, fused), (plain_model, plain)):
+            optimizer.zero_grad()
+            torch.nn.functional.cross_entropy(model(x), y).backward()
+            optimizer.step()
+    for a, b in zip(fused_model.parameters(), plain_model.parameters(), strict=True):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_outputs(tmp_path):

@@ -94,8 +94,8 @@ METADATA = {
         "test_split": 0.2,
         "early_stopping": None,
         "standardize": True,
-        "precision": "fp32",
-        "channels_last": False,
+        "precision": "auto",
+        "channels_last": True,
     },
     "total_params": 151498,
 }
