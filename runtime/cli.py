@@ -20,6 +20,7 @@ from runtime.data import data_from_flag, load_data, read_csv_features
 from runtime.distributed import launch, teardown, world_from_env
 from runtime.errors import RuntimeProblem
 from runtime.load import LoadedSpec, load
+from runtime.precision import effective_precision
 from runtime.prepare import Prepared, prepare
 from runtime.splits import Normalizer, Split
 from runtime.train import RunConfig, Trainer, evaluate_split, pick_device
@@ -155,7 +156,8 @@ def _fit(trainer: Trainer, loaded: LoadedSpec, name: str, prepared, out_dir: Pat
         print(
             f"training {loaded.metadata['model']} ({loaded.metadata['total_params']:,} parameters) on {name}: "
             f"{len(prepared.train)} train / {len(prepared.val) if prepared.val else 0} val / {len(prepared.test)} test samples, "
-            f"device {trainer.device}, processes {trainer.world.size}, run dir {out_dir}",
+            f"device {trainer.device} ({effective_precision(cfg.precision, trainer.device)}), "
+            f"processes {trainer.world.size}, run dir {out_dir}",
             file=sys.stderr,
         )
     return trainer.fit()
