@@ -12,7 +12,8 @@ import torch
 from torch import nn
 
 from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
-from runtime.distributed import World, barrier, loss_across, setup, sum_across
+from runtime.distributed import World, barrier, setup, sum_across
+from runtime.divergence import DivergenceWatch
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
 from runtime.precision import autocast, effective_precision
@@ -40,6 +41,8 @@ class RunConfig:
     deterministic: bool = False
     device: str | None = None
     quiet: bool = False
+    # steps between checks for a non-finite loss; None: every step on CPU, every 50 on accelerators
+    check_every: int | None = None
 
 
 def pick_device(requested: str | None) -> torch.device:
@@ -162,6 +165,7 @@ class Trainer:
 
             net = DistributedDataParallel(net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.forward = torch.compile(net) if cfg.compile else net
+        self.check_every = cfg.check_every or (1 if self.device.type == "cpu" else 50)
         self.loss_fn = make_loss()
         self.generator = torch.Generator().manual_seed(cfg.seed)
         if len(data.train) < cfg.batch_size:
@@ -241,6 +245,7 @@ class Trainer:
         self.model.train()
         cfg, split, world = self.cfg, self.train_split, self.world
         total, count = torch.zeros((), device=self.device), 0
+        watch = DivergenceWatch(self.device, world)
         started = time.perf_counter()
         # with DDP each rank takes its share of the same global batch; gradients are averaged
         batches = [b[world.rank :: world.size] for b in shuffled_batches(len(split), cfg.batch_size, self.generator)]
@@ -253,7 +258,9 @@ class Trainer:
             with autocast(self.device, cfg.precision):
                 out = self.forward(xb)
             loss = self.loss_fn(out.float(), yb)
-            self._stop_if_diverged(loss)
+            watch.record(loss, self.step + 1)
+            if (self.step + 1) % self.check_every == 0:
+                watch.check(self.epoch + 1)  # every step on CPU: no update is made from a non-finite loss
             loss.backward()
             if cfg.clip:
                 nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
@@ -265,10 +272,12 @@ class Trainer:
             count += len(yb)
             if bar is not None:
                 bar.update(1)
-                rate = count * world.size / max(time.perf_counter() - started, 1e-9)
-                bar.set_postfix(loss=f"{float(loss.detach()):.4f}", samples_s=f"{rate:,.0f}")
+                if self.step % self.check_every == 0:  # reading the loss is a sync too
+                    rate = count * world.size / max(time.perf_counter() - started, 1e-9)
+                    bar.set_postfix(loss=f"{float(loss.detach()):.4f}", samples_s=f"{rate:,.0f}")
         if bar is not None:
             bar.close()
+        watch.check(self.epoch + 1)
         seconds = time.perf_counter() - started
         loss_sum, samples = sum_across([float(total), float(count)], self.device, world)
         return {
@@ -276,17 +285,6 @@ class Trainer:
             "seconds": seconds,
             "samples_per_s": samples / max(seconds, 1e-9),
         }
-
-    def _stop_if_diverged(self, loss: torch.Tensor) -> None:
-        # with DDP a rank that stopped alone would leave the others waiting in all-reduce forever
-        seen = loss_across(loss, self.world)
-        if not torch.isfinite(seen):
-            where = f" on one of the {self.world.size} processes" if self.world.enabled else ""
-            raise RuntimeProblem(
-                f"the loss became {float(seen)}{where} at step {self.step + 1} (epoch {self.epoch + 1})",
-                code="E-diverged",
-                help="lower the learning rate (--lr), add `clip 1.0` to the train section, or check the data for extreme values",
-            )
 
     def evaluate(self, split: Split) -> dict[str, float]:
         return evaluate_split(

@@ -81,6 +81,33 @@ def test_nan_loss_stops_with_the_step(tmp_path):
     assert "lower the learning rate" in run.err
 
 
+@pytest.mark.parametrize("check_every", [1, 3, 50])
+def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
+    """On GPUs the loss is checked every few dozen steps (a check is a sync); the step reported is still exact."""
+    from runtime import load
+    from runtime.data import load_data
+    from runtime.errors import RuntimeProblem
+    from runtime.prepare import prepare
+    from runtime.train import RunConfig, Trainer
+
+    spec_path, data = _write(tmp_path, MULTICLASS, X * 1e6, Y)
+    loaded = load(spec_path)
+    prepared = prepare(
+        load_data("npz", {"path": data}),
+        loaded.metadata,
+        val_split=0.0,
+        test_split=0.2,
+        standardize=False,
+        onehot=False,
+    )
+    cfg = RunConfig(
+        optimizer="sgd", optimizer_args={"lr": 1e30}, batch_size=8, epochs=3, quiet=True, check_every=check_every
+    )
+    trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, tmp_path / "run")
+    with pytest.raises(RuntimeProblem, match=r"the loss became nan at step 2 \(epoch 1\)"):
+        trainer.fit()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
