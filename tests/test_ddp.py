@@ -23,14 +23,18 @@ train:
 """
 
 
-def _train(spec, out, *extra):
-    proc = subprocess.run(
+def _netc_train(spec, out, *extra) -> subprocess.CompletedProcess:
+    return subprocess.run(
         [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), *extra],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=300,
     )
+
+
+def _train(spec, out, *extra):
+    proc = _netc_train(spec, out, *extra)
     assert proc.returncode == 0, proc.stderr
     return json.loads((out / "summary.json").read_text()), [
         json.loads(x) for x in (out / "metrics.jsonl").read_text().splitlines()
@@ -112,23 +116,7 @@ def test_divergence_on_one_rank_stops_every_rank(tmp_path):
     )
     outcomes = []
     for extra in ((), ("--nproc", "2")):
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "compiler.cli",
-                "train",
-                str(spec),
-                "--quiet",
-                "--out",
-                str(tmp_path / "run"),
-                *extra,
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        proc = _netc_train(spec, tmp_path / "run", *extra)
         assert proc.returncode == 1, proc.stderr
         assert "Traceback" not in proc.stderr and "OMP_NUM_THREADS" not in proc.stderr
         assert proc.stderr.count("error[E-diverged]") == 1, proc.stderr  # reported once, by rank 0
@@ -138,3 +126,23 @@ def test_divergence_on_one_rank_stops_every_rank(tmp_path):
     assert "the loss became inf on one of the 2 processes at step " in ddp
     step = single.split("at step ")[1].split()[0]
     assert f"at step {step} " in ddp  # the same step: each rank holds half of the same global batch
+
+
+def test_problems_under_ddp_are_reported_once_with_their_exit_code(tmp_path):
+    """Every rank meets a bad data set or a bad flag; rank 0 alone reports it, and no launcher traceback follows."""
+    import numpy as np
+    import torch
+
+    np.savez(tmp_path / "wide.npz", x=np.zeros((100, 5), np.float32), y=np.zeros(100, np.int64))
+    spec = tmp_path / "ddp.net"
+    spec.write_text(SPEC)
+    cases = [
+        (("--data", str(tmp_path / "wide.npz")), 1, "error[E-data]: input `x` dimension 1 is 64 in the spec but 5")
+    ]
+    if not torch.cuda.is_available():
+        cases.append((("--device", "cuda"), 2, "error[E-usage]: --device cuda was asked for"))
+    for extra, code, message in cases:
+        proc = _netc_train(spec, tmp_path / "run", "--nproc", "2", *extra)
+        assert proc.returncode == code, proc.stderr
+        assert proc.stderr.count(message) == 1, proc.stderr
+        assert "Traceback" not in proc.stderr and "ChildFailedError" not in proc.stderr
