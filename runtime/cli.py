@@ -23,6 +23,7 @@ from runtime.load import LoadedSpec, load
 from runtime.precision import effective_precision
 from runtime.prepare import Prepared, prepare
 from runtime.splits import Normalizer, Split
+from runtime.stopping import Interrupted
 from runtime.train import RunConfig, Trainer, evaluate_split, pick_device
 from runtime.validate import check_inputs, shape_inputs
 
@@ -139,11 +140,19 @@ def train(args: argparse.Namespace) -> int:
         Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
     )
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, out_dir, world)
+    trainer.stop.install()
     try:
         if args.resume:
             trainer.resume(Path(args.resume))
         result = _fit(trainer, loaded, name, prepared, out_dir)
+    except (Interrupted, KeyboardInterrupt):
+        if world.is_main:
+            last = out_dir / "checkpoints" / "last.pt"
+            hint = f"; continue with --resume {last}" if last.exists() else ""
+            print(f"netc: interrupted in epoch {trainer.epoch + 1}{hint}", file=sys.stderr)
+        return 130
     finally:
+        trainer.stop.uninstall()
         teardown(world)
     if world.is_main:
         print(_summary_line(result))

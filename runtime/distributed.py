@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -39,7 +40,8 @@ def setup(world: World, device: torch.device) -> None:
 def teardown(world: World) -> None:
     """Every rank passes a barrier first: without it gloo aborts at exit about one run in three."""
     if world.enabled and dist.is_initialized():
-        dist.barrier()
+        with contextlib.suppress(RuntimeError):  # a peer is already gone (Ctrl-C, a kill): nothing to wait for
+            dist.barrier()
         dist.destroy_process_group()
 
 
@@ -49,15 +51,6 @@ def sum_across(values: list[float], device: torch.device, world: World) -> list[
     tensor = torch.tensor(values, dtype=torch.float64, device=device)
     dist.all_reduce(tensor)
     return tensor.tolist()
-
-
-def loss_across(loss: torch.Tensor, world: World) -> torch.Tensor:
-    """The loss summed over ranks: non-finite on every rank when it is on any, so all of them stop together."""
-    if not world.enabled:
-        return loss.detach()
-    total = loss.detach().clone()
-    dist.all_reduce(total)
-    return total
 
 
 def gather_across(tensor: torch.Tensor, world: World) -> torch.Tensor:
@@ -79,14 +72,19 @@ def launch(nproc: int, argv: list[str]) -> int:
     The elastic agent runs in this process so that a failed worker ends as an exit code, not as
     torchrun's traceback: each worker has already printed its own diagnostic.
     """
+    from torch.distributed.elastic.multiprocessing.api import SignalException
     from torch.distributed.elastic.multiprocessing.errors import ChildFailedError
     from torch.distributed.run import parse_args, run
 
     # torchrun would pick 1 thread per worker and print a banner about it; say it ourselves, quietly
     os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-    logging.getLogger("torch.distributed.elastic").setLevel(logging.CRITICAL)
+    for name in list(logging.root.manager.loggerDict):  # the agent's loggers each set their own level
+        if name.startswith("torch.distributed"):
+            logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
         run(parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "compiler.cli", *argv]))
+    except SignalException as exc:  # Ctrl-C or a kill: the workers got it too and said where they stopped
+        return 128 + int(exc.sigval)
     except ChildFailedError as exc:
         codes = [failure.exitcode for failure in exc.failures.values()]
         if max(codes) > 0:  # a worker stopped with a diagnostic; the agent then ended the rest

@@ -13,13 +13,14 @@ from torch import nn
 
 from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
 from runtime.distributed import World, barrier, setup, sum_across
-from runtime.divergence import DivergenceWatch
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
 from runtime.precision import autocast, effective_precision
 from runtime.prepare import Prepared
 from runtime.report import RunReport
 from runtime.splits import Normalizer, Split, shuffled_batches
+from runtime.step_guard import StepGuard
+from runtime.stopping import StopRequest
 from runtime.stream import StreamSplit
 
 
@@ -166,6 +167,7 @@ class Trainer:
             net = DistributedDataParallel(net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.forward = torch.compile(net) if cfg.compile else net
         self.check_every = cfg.check_every or (1 if self.device.type == "cpu" else 50)
+        self.stop = StopRequest()  # `netc train` installs it for Ctrl-C; library callers keep their own handlers
         self.loss_fn = make_loss()
         self.generator = torch.Generator().manual_seed(cfg.seed)
         if len(data.train) < cfg.batch_size:
@@ -245,7 +247,7 @@ class Trainer:
         self.model.train()
         cfg, split, world = self.cfg, self.train_split, self.world
         total, count = torch.zeros((), device=self.device), 0
-        watch = DivergenceWatch(self.device, world)
+        guard = StepGuard(self.device, world, self.stop)
         started = time.perf_counter()
         # with DDP each rank takes its share of the same global batch; gradients are averaged
         batches = [b[world.rank :: world.size] for b in shuffled_batches(len(split), cfg.batch_size, self.generator)]
@@ -258,9 +260,9 @@ class Trainer:
             with autocast(self.device, cfg.precision):
                 out = self.forward(xb)
             loss = self.loss_fn(out.float(), yb)
-            watch.record(loss, self.step + 1)
+            guard.record(loss, self.step + 1)
             if (self.step + 1) % self.check_every == 0:
-                watch.check(self.epoch + 1)  # every step on CPU: no update is made from a non-finite loss
+                guard.check(self.epoch + 1)  # every step on CPU: no update from a non-finite loss, a prompt stop
             loss.backward()
             if cfg.clip:
                 nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
@@ -277,7 +279,7 @@ class Trainer:
                     bar.set_postfix(loss=f"{float(loss.detach()):.4f}", samples_s=f"{rate:,.0f}")
         if bar is not None:
             bar.close()
-        watch.check(self.epoch + 1)
+        guard.check(self.epoch + 1)
         seconds = time.perf_counter() - started
         loss_sum, samples = sum_across([float(total), float(count)], self.device, world)
         return {

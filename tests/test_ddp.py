@@ -146,3 +146,28 @@ def test_problems_under_ddp_are_reported_once_with_their_exit_code(tmp_path):
         assert proc.returncode == code, proc.stderr
         assert proc.stderr.count(message) == 1, proc.stderr
         assert "Traceback" not in proc.stderr and "ChildFailedError" not in proc.stderr
+
+
+def test_ctrl_c_under_ddp_stops_every_process_and_says_how_to_resume(tmp_path):
+    import os
+    import random
+    import signal
+    import time
+
+    spec = tmp_path / "ddp.net"
+    spec.write_text(SPEC.replace("epochs 4", "epochs 1000"))
+    out = tmp_path / "run"
+    argv = [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), "--nproc", "2"]
+    # a terminal's Ctrl-C reaches the whole foreground process group: the launcher and both workers
+    proc = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    metrics = out / "metrics.jsonl"
+    deadline = time.monotonic() + 120
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(random.Random(5).uniform(0.0, 1.0))  # somewhere in a later epoch, maybe in evaluation
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.count("netc: interrupted in epoch") == 1, err
+    assert f"continue with --resume {out / 'checkpoints' / 'last.pt'}" in err
+    assert "Traceback" not in err

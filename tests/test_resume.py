@@ -12,6 +12,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import torch
 
 from tests.conftest import ROOT, netc
@@ -77,3 +78,42 @@ def test_sigkill_and_resume_gives_identical_weights(tmp_path):
     lines = (out / "metrics.jsonl").read_text().splitlines()
     assert [int(json.loads(line)["epoch"]) for line in lines] == list(range(1, 9))
     assert not list((out / "checkpoints").glob("*.tmp"))
+
+
+def test_ctrl_c_stops_cleanly_and_the_resumed_run_ends_identical(tmp_path):
+    spec = tmp_path / "resumable.net"
+    spec.write_text(SPEC)
+    assert netc("train", str(spec), "--quiet", "--out", str(tmp_path / "straight")).code == 0
+    out = tmp_path / "run"
+    proc = _start(spec, out, resume=False)
+    while _epochs_done(out) < 2 and proc.poll() is None:
+        time.sleep(0.005)
+    time.sleep(random.Random(99).uniform(0.0, 0.1))
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    last = out / "checkpoints" / "last.pt"
+    assert f"continue with --resume {last}" in err and "Traceback" not in err
+    assert _epochs_done(out) < 8
+    proc = _start(spec, out, resume=True)
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    reference, resumed = _weights(tmp_path / "straight"), _weights(out)
+    assert all(torch.equal(reference[name], resumed[name]) for name in reference)
+
+
+def test_a_second_ctrl_c_stops_at_once_and_sigterm_only_asks():
+    from runtime.stopping import StopRequest
+
+    stop = StopRequest()
+    stop.install()
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # what torchrun sends its workers after the terminal's SIGINT
+        assert stop.requested
+        os.kill(os.getpid(), signal.SIGTERM)  # still only a request
+        with pytest.raises(KeyboardInterrupt):  # the second Ctrl-C does not wait for a step boundary
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+    finally:
+        stop.uninstall()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
