@@ -53,6 +53,13 @@ def sum_across(values: list[float], device: torch.device, world: World) -> list[
     return tensor.tolist()
 
 
+def broadcast_buffers(module: torch.nn.Module, world: World) -> None:
+    """Rank 0's buffers on every rank: each rank's last forward updated its own batchnorm statistics."""
+    if world.enabled:
+        for buffer in module.buffers():
+            dist.broadcast(buffer, src=0)
+
+
 def gather_across(tensor: torch.Tensor, world: World) -> torch.Tensor:
     if not world.enabled:
         return tensor

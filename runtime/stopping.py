@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from types import FrameType
 
@@ -21,6 +22,7 @@ class StopRequest:
     def __init__(self) -> None:
         self.requested = False
         self._previous: dict[int, object] = {}
+        self._owner = os.getpid()
 
     def install(self) -> None:
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -32,6 +34,14 @@ class StopRequest:
         self._previous.clear()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self._owner:
+            # a forked child (a DataLoader worker) inherited this handler: it must still die when
+            # terminated, or multiprocessing's exit hook waits for it forever
+            if signum == signal.SIGINT:
+                raise KeyboardInterrupt
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
         if self.requested and signum == signal.SIGINT:
             raise KeyboardInterrupt
         self.requested = True

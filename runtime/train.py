@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
-from runtime.distributed import World, barrier, setup, sum_across
+from runtime.distributed import World, barrier, broadcast_buffers, setup, sum_across
 from runtime.errors import RuntimeProblem
 from runtime.metrics import MetricSums
 from runtime.precision import autocast, effective_precision
@@ -289,8 +289,15 @@ class Trainer:
         }
 
     def evaluate(self, split: Split) -> dict[str, float]:
+        # with DDP: the bare module, with rank 0's buffers (batchnorm statistics) on every rank. The DDP
+        # wrapper would broadcast them inside its first forward, and a rank whose shard of a tiny split
+        # is empty never makes that call: the others waited for it forever.
+        net = self.forward
+        if self.world.enabled:
+            broadcast_buffers(self.model, self.world)
+            net = self.model
         return evaluate_split(
-            self.forward, self.loss_fn, split, self.kind, self.data.normalizer, self.cfg, self.device, self.world
+            net, self.loss_fn, split, self.kind, self.data.normalizer, self.cfg, self.device, self.world
         )
 
     def fit(self) -> dict[str, Any]:

@@ -29,7 +29,7 @@ def _netc_train(spec, out, *extra) -> subprocess.CompletedProcess:
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=150,
     )
 
 
@@ -171,3 +171,21 @@ def test_ctrl_c_under_ddp_stops_every_process_and_says_how_to_resume(tmp_path):
     assert err.count("netc: interrupted in epoch") == 1, err
     assert f"continue with --resume {out / 'checkpoints' / 'last.pt'}" in err
     assert "Traceback" not in err
+
+
+def test_batchnorm_model_with_a_one_sample_validation_split(tmp_path):
+    """Rank 1's shard of the validation split is empty: evaluation must not wait on it (it hung before)."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(50, 4)).astype("float32")
+    np.savez(tmp_path / "small.npz", x=x, y=(x[:, 0] > 0).astype("int64"))
+    spec = tmp_path / "bn.net"
+    spec.write_text(
+        "model BN\ninput x: float32[N, 4]\ntask multiclass(classes=2)\n"
+        "layers:\n    linear(8) -> batchnorm -> relu -> linear(2)\n"
+        f'train:\n    data npz("{tmp_path / "small.npz"}")\n    val_split 0.025\n    batch_size 8\n    epochs 2\n'
+    )
+    summary, rows = _train(spec, tmp_path / "run", "--nproc", "2")
+    assert len(rows) == 2 and rows[-1]["val_accuracy"] in (0.0, 1.0)  # exactly one validation sample
+    assert summary["processes"] == 2 and 0.0 <= summary["test"]["accuracy"] <= 1.0

@@ -117,3 +117,31 @@ def test_a_second_ctrl_c_stops_at_once_and_sigterm_only_asks():
     finally:
         stop.uninstall()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _sleep_in_child() -> None:
+    time.sleep(60)
+
+
+def test_forked_children_still_die_when_terminated():
+    """DataLoader workers are forked after the handler is installed; one that ignored SIGTERM hung the exit."""
+    import multiprocessing
+
+    from runtime.stopping import StopRequest
+
+    stop = StopRequest()
+    stop.install()
+    try:
+        child = multiprocessing.get_context("fork").Process(target=_sleep_in_child, daemon=True)
+        child.start()
+        time.sleep(0.2)
+        child.terminate()
+        child.join(timeout=10)
+        alive = child.is_alive()
+        if alive:
+            child.kill()
+            child.join()
+        assert not alive and child.exitcode == -signal.SIGTERM
+        assert not stop.requested  # the child's signal is not the parent's stop request
+    finally:
+        stop.uninstall()
