@@ -8,12 +8,16 @@ from dataclasses import dataclass
 import torch
 
 
-def shuffled_batches(n: int, batch_size: int, generator: torch.Generator) -> list[torch.Tensor]:
-    """One epoch's batches of sample indices, in an order drawn from `generator`."""
+def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, processes: int = 1) -> list[torch.Tensor]:
+    """One epoch's batches of sample indices, in an order drawn from `generator`.
+
+    A short last batch that would leave some process fewer than 2 samples is dropped: a batch of one
+    breaks batchnorm (and with DDP an empty share gives a NaN mean loss) and carries little signal.
+    """
     order = torch.randperm(n, generator=generator)
     batches = list(order.split(batch_size))
-    if len(batches) > 1 and len(batches[-1]) == 1:
-        batches.pop()  # a batch of one breaks batchnorm and carries no signal worth the step
+    if len(batches) > 1 and len(batches[-1]) < 2 * processes:
+        batches.pop()
     return batches
 
 

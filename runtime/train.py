@@ -173,15 +173,19 @@ class Trainer:
         if len(data.train) < cfg.batch_size:
             raise RuntimeProblem(
                 f"the train split has {len(data.train)} samples, fewer than one batch of {cfg.batch_size}",
-                help=f"lower the batch size (--batch-size {max(1, len(data.train) // 4)}) or use more data",
+                help=f"lower the batch size (--batch-size {max(2 * self.world.size, len(data.train) // 4)}) or use more data",
             )
         if cfg.batch_size < 2 * self.world.size:
+            share = f"each of the {self.world.size} processes" if self.world.enabled else "a batch"
             raise RuntimeProblem(
-                f"batch size {cfg.batch_size} is too small to split across {self.world.size} processes",
+                f"batch size {cfg.batch_size} is too small: {share} needs at least 2 samples "
+                "(batchnorm cannot train on one)",
                 code="E-usage",
                 help=f"use --batch-size {2 * self.world.size} or more",
             )
-        self.steps_per_epoch = len(shuffled_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0)))
+        self.steps_per_epoch = len(
+            shuffled_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0), self.world.size)
+        )
         self.total_steps = cfg.steps if cfg.steps else cfg.epochs * self.steps_per_epoch
         self.epochs = math.ceil(self.total_steps / self.steps_per_epoch)
         self.optimizer = make_optimizer(
@@ -250,7 +254,8 @@ class Trainer:
         guard = StepGuard(self.device, world, self.stop)
         started = time.perf_counter()
         # with DDP each rank takes its share of the same global batch; gradients are averaged
-        batches = [b[world.rank :: world.size] for b in shuffled_batches(len(split), cfg.batch_size, self.generator)]
+        batches = shuffled_batches(len(split), cfg.batch_size, self.generator, world.size)
+        batches = [b[world.rank :: world.size] for b in batches]
         batches = batches[: max(0, self.total_steps - self.step)]
         bar = self.report.progress(len(batches), self.epoch + 1, self.epochs)
         for xb, yb in split.batches(batches, self.device):

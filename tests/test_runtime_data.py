@@ -117,6 +117,7 @@ def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
         (["--device", "cuda:7"], "CUDA is not available"),
         (["--device", "warp-drive"], "unknown device"),
         (["--epochs", "0"], "must be positive"),
+        (["--batch-size", "1"], "batch size 1 is too small: a batch needs at least 2 samples"),
     ],
 )
 def test_bad_flags_exit_2(tmp_path, argv, message):
@@ -189,3 +190,20 @@ def test_eval_and_predict(tmp_path):
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint")
     run = netc("eval", str(spec), "--checkpoint", str(tmp_path / "junk.pt"))
     assert run.code == 1 and "cannot read checkpoint" in run.err
+
+
+def test_short_last_batches_are_dropped_only_when_a_process_would_get_fewer_than_two():
+    import torch
+
+    from runtime.splits import shuffled_batches
+
+    def sizes(n, processes):
+        return [len(b) for b in shuffled_batches(n, 8, torch.Generator().manual_seed(0), processes)]
+
+    assert sizes(42, 1) == [8, 8, 8, 8, 8, 2]
+    assert sizes(41, 1) == [8, 8, 8, 8, 8]
+    assert sizes(42, 2) == [8, 8, 8, 8, 8]
+    assert sizes(44, 2) == [8, 8, 8, 8, 8, 4]
+    assert sizes(5, 4) == [5]  # a single batch is never dropped
+    batches = shuffled_batches(42, 8, torch.Generator().manual_seed(0), 1)
+    assert sorted(torch.cat(batches).tolist()) == list(range(42))  # every sample once
