@@ -30,7 +30,7 @@ from runtime.prepare import prepare  # noqa: E402
 from runtime.train import RunConfig, Trainer, evaluate_split  # noqa: E402
 
 EPOCHS = 3
-REPEATS = 5
+REPEATS = 9
 TARGET = 0.97
 
 
