@@ -1,4 +1,4 @@
-"""What every process must agree on after each step: the loss is finite, and nobody asked to stop."""
+"""What every process must agree on during training: the loss is finite, and nobody asked to stop."""
 
 from __future__ import annotations
 
@@ -9,42 +9,50 @@ from runtime.distributed import World
 from runtime.errors import RuntimeProblem
 from runtime.stopping import Interrupted, StopRequest
 
+_NONE = 2**62  # "no non-finite loss yet", larger than any step number
+
 
 class StepGuard:
-    """Records the first non-finite loss and any stop request on the device; `check` acts on them.
+    """Records the first non-finite loss on the device, step by step; `check` acts on it and on stop requests.
 
-    `check` costs a device-to-host sync, so the loop calls it every step on CPU (where syncs are free)
-    and every few dozen steps elsewhere; the step named in a divergence message is exact either way.
-    With DDP the loss and the stop flag are summed over ranks in one all-reduce, so every rank reaches
-    the same verdict at the same step and they stop together instead of waiting on each other.
+    `record` costs no sync and no collective. `check` costs a device-to-host sync, and with DDP one
+    all-reduce (about 0.4 ms on gloo here), so the loop calls it every step on a single CPU process,
+    every 10 steps with DDP on CPU and every 50 on accelerators, and at the end of every epoch. Every
+    rank checks at the same steps and reaches the same verdict, so they stop together instead of
+    leaving the others waiting in an all-reduce; the step named in the message is exact either way.
     """
 
     def __init__(self, device: torch.device, world: World, stop: StopRequest) -> None:
         self.world, self.stop = world, stop
-        self.first_step = torch.full((), -1, dtype=torch.long, device=device)
+        self.first_step = torch.full((), _NONE, dtype=torch.long, device=device)
         self.first_value = torch.zeros((), device=device)
-        self.stop_agreed = torch.zeros((), device=device)
-        self._flags = (torch.zeros((), device=device), torch.ones((), device=device))  # no host-to-device copy per step
 
     def record(self, loss: torch.Tensor, step: int) -> None:
         seen = loss.detach().float()
-        if self.world.enabled:
-            both = torch.stack([seen, self._flags[self.stop.requested]])
-            dist.all_reduce(both)
-            seen = both[0]
-            self.stop_agreed = torch.maximum(self.stop_agreed, both[1])
-        new = ~torch.isfinite(seen) & (self.first_step < 0)
+        new = ~torch.isfinite(seen) & (self.first_step == _NONE)
         self.first_step = torch.where(new, step, self.first_step)
         self.first_value = torch.where(new, seen, self.first_value)
 
     def check(self, epoch: int) -> None:
-        step = int(self.first_step)
-        if step >= 0:
+        if not self.world.enabled:
+            step, value, stop = int(self.first_step), self.first_value, self.stop.requested
+        else:
+            # one MIN all-reduce: the earliest bad step of any rank, and (negated) whether any rank was asked to stop
+            agreed = torch.stack(
+                [self.first_step, torch.tensor(-int(self.stop.requested), device=self.first_step.device)]
+            )
+            dist.all_reduce(agreed, op=dist.ReduceOp.MIN)
+            step, stop = int(agreed[0]), bool(agreed[1] < 0)
+            value = self.first_value if step != _NONE else None
+            if value is not None:  # the failing path only: the value from the rank that saw it
+                value = torch.where(self.first_step == step, self.first_value, 0.0)
+                dist.all_reduce(value)
+        if step != _NONE:
             where = f" on one of the {self.world.size} processes" if self.world.enabled else ""
             raise RuntimeProblem(
-                f"the loss became {float(self.first_value)}{where} at step {step} (epoch {epoch})",
+                f"the loss became {float(value)}{where} at step {step} (epoch {epoch})",
                 code="E-diverged",
                 help="lower the learning rate (--lr), add `clip 1.0` to the train section, or check the data for extreme values",
             )
-        if self.stop_agreed.item() if self.world.enabled else self.stop.requested:
+        if stop:
             raise Interrupted

@@ -42,7 +42,8 @@ class RunConfig:
     deterministic: bool = False
     device: str | None = None
     quiet: bool = False
-    # steps between checks for a non-finite loss; None: every step on CPU, every 50 on accelerators
+    # steps between checks for a non-finite loss or a stop request (each is a sync, with DDP an all-reduce);
+    # None: every step for one CPU process, every 10 for DDP on CPU, every 50 on accelerators
     check_every: int | None = None
 
 
@@ -166,7 +167,7 @@ class Trainer:
 
             net = DistributedDataParallel(net, device_ids=[self.device.index] if self.device.type == "cuda" else None)
         self.forward = torch.compile(net) if cfg.compile else net
-        self.check_every = cfg.check_every or (1 if self.device.type == "cpu" else 50)
+        self.check_every = cfg.check_every or (50 if self.device.type != "cpu" else 10 if self.world.enabled else 1)
         self.stop = StopRequest()  # `netc train` installs it for Ctrl-C; library callers keep their own handlers
         self.loss_fn = make_loss()
         self.generator = torch.Generator().manual_seed(cfg.seed)
@@ -267,7 +268,7 @@ class Trainer:
             loss = self.loss_fn(out.float(), yb)
             guard.record(loss, self.step + 1)
             if (self.step + 1) % self.check_every == 0:
-                guard.check(self.epoch + 1)  # every step on CPU: no update from a non-finite loss, a prompt stop
+                guard.check(self.epoch + 1)  # each step for one CPU process: no update from a non-finite loss
             loss.backward()
             if cfg.clip:
                 nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
