@@ -43,9 +43,8 @@ class StepGuard:
             )
             dist.all_reduce(agreed, op=dist.ReduceOp.MIN)
             step, stop = int(agreed[0]), bool(agreed[1] < 0)
-            value = self.first_value if step != _NONE else None
-            if value is not None:  # the failing path only: the value from the rank that saw it
-                value = torch.where(self.first_step == step, self.first_value, 0.0)
+            value = torch.where(self.first_step == step, self.first_value, 0.0)
+            if step != _NONE:  # the failing path only: the value seen by the rank(s) that saw it first
                 dist.all_reduce(value)
         if step != _NONE:
             where = f" on one of the {self.world.size} processes" if self.world.enabled else ""

@@ -1,4 +1,4 @@
-"""Ctrl-C during training: stop at the next step boundary, on every process at once, so the run can resume."""
+"""Ctrl-C during training: stop at a step boundary, on every process at once, so the run can resume."""
 
 from __future__ import annotations
 
