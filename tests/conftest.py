@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,3 +49,8 @@ def netc(*argv: str, cwd: Path | None = None) -> Run:
     finally:
         os.chdir(old)
     return Run(code, out.getvalue(), err.getvalue())
+
+
+def train_argv(spec: Path, out: Path, *extra: str) -> list[str]:
+    """`netc train SPEC --quiet --out OUT ...` as a separate process (for kills, signals and torchrun)."""
+    return [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), *extra]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, train_argv
 
 SPEC = """model DDPNet
 input x: float32[N, 64]
@@ -25,7 +24,7 @@ train:
 
 def _netc_train(spec, out, *extra) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), *extra],
+        train_argv(spec, out, *extra),
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -161,7 +160,7 @@ def test_ctrl_c_under_ddp_stops_every_process_and_says_how_to_resume(tmp_path):
     spec = tmp_path / "ddp.net"
     spec.write_text(SPEC.replace("epochs 4", "epochs 1000"))
     out = tmp_path / "run"
-    argv = [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), "--nproc", "2"]
+    argv = train_argv(spec, out, "--nproc", "2")
     # a terminal's Ctrl-C reaches the whole foreground process group: the launcher and both workers
     proc = subprocess.Popen(argv, cwd=ROOT, stderr=subprocess.PIPE, text=True, start_new_session=True)
     metrics = out / "metrics.jsonl"

@@ -8,14 +8,13 @@ import os
 import random
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 import torch
 
-from tests.conftest import ROOT, netc
+from tests.conftest import ROOT, netc, train_argv
 
 SPEC = """model Resumable
 input x: float32[N, 64]
@@ -38,7 +37,7 @@ def _weights(run: Path) -> dict[str, torch.Tensor]:
 
 
 def _start(spec: Path, out: Path, resume: bool) -> subprocess.Popen:
-    argv = [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out)]
+    argv = train_argv(spec, out)
     if resume and (out / "checkpoints" / "last.pt").exists():
         argv += ["--resume", str(out / "checkpoints" / "last.pt")]
     return subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
