@@ -15,7 +15,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from compiler.pipeline import compile_text  # noqa: E402
+from netspec.compiler.pipeline import compile_text  # noqa: E402
 
 # as on a user's machine: Python caches bytecode (some sandboxes set PYTHONDONTWRITEBYTECODE)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
@@ -55,7 +55,7 @@ def compile_seconds(text: str, repeats: int) -> float:
 
 def main() -> None:
     python = sys.executable
-    netc = [python, "-m", "compiler.cli", "check", "-q", "specs/notes_cnn.net"]
+    netc = [python, "-m", "netspec", "check", "-q", "specs/notes_cnn.net"]
     torch = [python, "-c", "import torch"]
     bare = [python, "-c", "pass"]
     process_seconds(netc, 1)  # warm the lark cache and the OS file cache

@@ -16,7 +16,8 @@ import torch
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runtime.load import load  # noqa: E402
+from netspec.runtime.load import load  # noqa: E402
+
 from tests.handwritten.notes_models import CNN, MLP, LSTMClassifier  # noqa: E402
 
 PAIRS = [

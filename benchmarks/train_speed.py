@@ -24,10 +24,10 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from runtime.data import load_data  # noqa: E402
-from runtime.load import load  # noqa: E402
-from runtime.prepare import prepare  # noqa: E402
-from runtime.train import RunConfig, Trainer, evaluate_split  # noqa: E402
+from netspec.runtime.data import load_data  # noqa: E402
+from netspec.runtime.load import load  # noqa: E402
+from netspec.runtime.prepare import prepare  # noqa: E402
+from netspec.runtime.train import RunConfig, Trainer, evaluate_split  # noqa: E402
 
 EPOCHS = 3
 REPEATS = 9

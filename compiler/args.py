@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from compiler import ir
-from compiler.catalog.base import ArgSpec
-from compiler.diagnostics import Diagnostic, error
-from compiler.source import Span
-from compiler.suggest import closest, did_you_mean
+from netspec.compiler import ir
+from netspec.compiler.catalog.base import ArgSpec
+from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.source import Span
+from netspec.compiler.suggest import closest, did_you_mean
 
 WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 

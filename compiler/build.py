@@ -6,9 +6,8 @@ import ast
 import re
 
 from lark import Token, Tree
-
-from compiler import ir
-from compiler.source import SourceFile, Span
+from netspec.compiler import ir
+from netspec.compiler.source import SourceFile, Span
 
 _COMMENT_OR_STRING = re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|'(?:[^'\\\n]|\\.)*'|#[^\n]*")
 

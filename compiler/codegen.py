@@ -8,13 +8,13 @@ import hashlib
 import json
 from typing import Any
 
-from compiler.catalog import CATALOG
-from compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
-from compiler.graph import BlockInstance
-from compiler.names import GENERATED_GLOBALS, safe_name
-from compiler.shapes import Checked
-from compiler.tensor_types import show_shape
-from compiler.train_config import TrainConfig
+from netspec.compiler.catalog import CATALOG
+from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
+from netspec.compiler.graph import BlockInstance
+from netspec.compiler.names import GENERATED_GLOBALS, safe_name
+from netspec.compiler.shapes import Checked
+from netspec.compiler.tensor_types import show_shape
+from netspec.compiler.train_config import TrainConfig
 
 LOSSES = {
     "cross_entropy": "nn.CrossEntropyLoss",

@@ -12,10 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from compiler.catalog import CATALOG
-from compiler.graph import BlockInstance, Graph, LayerNode, Repeat
-from compiler.names import safe_name
-from compiler.shapes import Checked
+from netspec.compiler.catalog import CATALOG
+from netspec.compiler.graph import BlockInstance, Graph, LayerNode, Repeat
+from netspec.compiler.names import safe_name
+from netspec.compiler.shapes import Checked
 
 _KW = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=(.*)$", re.S)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from compiler.record import Record
-from compiler.source import Span
+from netspec.compiler.record import Record
+from netspec.compiler.source import Span
 
 
 class Severity(StrEnum):

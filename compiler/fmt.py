@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from compiler import ir
-from compiler.source import SourceFile
+from netspec.compiler import ir
+from netspec.compiler.source import SourceFile
 
 INDENT = "    "
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from netspec.compiler.record import Record
+from netspec.compiler.source import Span
 from pydantic import Field
-
-from compiler.record import Record
-from compiler.source import Span
 
 IR_VERSION = 1
 

@@ -7,10 +7,9 @@ import re
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
-
-from compiler.diagnostics import Diagnostic, error
-from compiler.source import SourceFile, Span
-from grammar import GRAMMAR_PATH
+from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.source import SourceFile, Span
+from netspec.grammar import GRAMMAR_PATH
 
 # How each terminal reads in an error message.
 _TERMINAL_WORDS: dict[str, str] = {

@@ -1,4 +1,4 @@
-"""The compiler pipeline in one place: parse, build, resolve, infer shapes (and later, generate code)."""
+"""The compiler pipeline in one place: parse, build, resolve, infer shapes, generate code."""
 
 from __future__ import annotations
 
@@ -8,17 +8,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compiler import ir
-from compiler.build import build_program
-from compiler.diagnostics import Diagnostic, error
-from compiler.graph import Graph
-from compiler.parser import parse_tree
-from compiler.record import trusted
-from compiler.resolve import resolve
-from compiler.shapes import Checked, infer
-from compiler.source import SourceFile, Span
-from compiler.tasks import Task, resolve_task
-from compiler.train_config import TrainConfig, resolve_train
+from netspec.compiler import ir
+from netspec.compiler.build import build_program
+from netspec.compiler.diagnostics import CompileFailed, Diagnostic, error
+from netspec.compiler.graph import Graph
+from netspec.compiler.parser import parse_tree
+from netspec.compiler.record import trusted
+from netspec.compiler.resolve import resolve
+from netspec.compiler.shapes import Checked, infer
+from netspec.compiler.source import SourceFile, Span
+from netspec.compiler.tasks import Task, resolve_task
+from netspec.compiler.train_config import TrainConfig, resolve_train
 
 
 @dataclass
@@ -106,6 +106,27 @@ def _compile(source: SourceFile) -> Compilation:
 
 def compile_text(text: str, name: str = "<string>") -> Compilation:
     return compile_source(SourceFile(name, text))
+
+
+def compile_file(path: Path) -> Compilation:
+    """Compile a spec file; an unreadable file is the compilation's one diagnostic."""
+    source, problem = read_source(Path(path))
+    if problem is not None:
+        result = Compilation(source or SourceFile(str(path), ""))
+        result.diagnostics = [problem]
+        return result
+    assert source is not None
+    return compile_source(source)
+
+
+def python_source(source: SourceFile) -> tuple[Compilation, str]:
+    """Compile and generate the module's Python text; raises CompileFailed when the spec has errors."""
+    from netspec.compiler.codegen import generate  # only the commands that emit code pay for it
+
+    result = compile_source(source)
+    if result.checked is None or result.train is None:
+        raise CompileFailed(result.diagnostics)
+    return result, generate(result.checked, result.train, source.name)
 
 
 def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:

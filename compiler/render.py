@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from compiler.diagnostics import Diagnostic, Severity
-from compiler.source import SourceFile
+from netspec.compiler.diagnostics import Diagnostic, Severity
+from netspec.compiler.source import SourceFile
 
 _COLORS = {
     "error": "\x1b[1;31m",

@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler import ir
-from compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant
-from compiler.catalog import CATALOG, OPERATOR_LAYERS
-from compiler.catalog.base import REQUIRED, ArgSpec
-from compiler.diagnostics import Diagnostic, Label, error, warning
-from compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
-from compiler.source import Span
-from compiler.suggest import closest
-from compiler.tensor_types import DTYPES
+from netspec.compiler import ir
+from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant
+from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
+from netspec.compiler.catalog.base import REQUIRED, ArgSpec
+from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
+from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
+from netspec.compiler.source import Span
+from netspec.compiler.suggest import closest
+from netspec.compiler.tensor_types import DTYPES
 
 POISON = "<error>"
 VARARG_LAYERS = {"reshape", "permute"}

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from compiler.catalog import CATALOG, ShapeError
-from compiler.diagnostics import Diagnostic, Label, error, warning
-from compiler.graph import Graph, LayerNode
-from compiler.symbolic import Sym
-from compiler.tasks import Task
-from compiler.tensor_types import TensorType, show_shape
+from netspec.compiler.catalog import CATALOG, ShapeError
+from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
+from netspec.compiler.graph import Graph, LayerNode
+from netspec.compiler.symbolic import Sym
+from netspec.compiler.tasks import Task
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 LOGIT_LOSSES = {"cross_entropy", "bce_with_logits"}
 SQUASHING = {"softmax", "log_softmax", "sigmoid"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from compiler.record import Record
+from netspec.compiler.record import Record
 
 
 class Span(Record):

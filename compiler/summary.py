@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from compiler.shapes import Checked
-from compiler.symbolic import Dim, show
-from compiler.tensor_types import show_shape
+from netspec.compiler.shapes import Checked
+from netspec.compiler.symbolic import Dim, show
+from netspec.compiler.tensor_types import show_shape
 
 
 def _dim_json(d: Dim) -> int | str:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from compiler import ir
-from compiler.args import NotConstant, Word, bind, constant
-from compiler.catalog.base import ArgSpec
-from compiler.diagnostics import Diagnostic, error
-from compiler.graph import Frozen
-from compiler.source import Span
-from compiler.suggest import did_you_mean
+from netspec.compiler import ir
+from netspec.compiler.args import NotConstant, Word, bind, constant
+from netspec.compiler.catalog.base import ArgSpec
+from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.graph import Frozen
+from netspec.compiler.source import Span
+from netspec.compiler.suggest import did_you_mean
 
 TaskKind = Literal["multiclass", "binary", "multilabel", "regression"]
 

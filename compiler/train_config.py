@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from netspec.compiler import ir
+from netspec.compiler.args import NotConstant, Word, bind, constant
+from netspec.compiler.catalog.base import ArgSpec
+from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.graph import Frozen
+from netspec.compiler.suggest import did_you_mean
 from pydantic import Field
-
-from compiler import ir
-from compiler.args import NotConstant, Word, bind, constant
-from compiler.catalog.base import ArgSpec
-from compiler.diagnostics import Diagnostic, error
-from compiler.graph import Frozen
-from compiler.suggest import did_you_mean
 
 _ROOT = ArgSpec("root", "str", default="data")
 _DOWNLOAD = ArgSpec("download", "bool", default=False)

@@ -1,6 +1,6 @@
 """netspec's runtime: load compiled specs, validate data, train, evaluate and predict (imports torch)."""
 
-from runtime.importer import disable_import_hook, enable_import_hook
-from runtime.load import LoadedSpec, load, load_text
+from netspec.runtime.importer import disable_import_hook, enable_import_hook
+from netspec.runtime.load import LoadedSpec, load, load_text
 
 __all__ = ["LoadedSpec", "disable_import_hook", "enable_import_hook", "load", "load_text"]

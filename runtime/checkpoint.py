@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-
-from runtime.errors import RuntimeProblem
+from netspec.runtime.errors import RuntimeProblem
 
 
 def save_atomic(state: dict[str, Any], path: Path) -> None:

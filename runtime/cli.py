@@ -11,21 +11,20 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from compiler.diagnostics import CompileFailed
-from compiler.pipeline import read_source
-from compiler.render import render_all_text, summary
-from compiler.source import SourceFile
-from runtime.data import data_from_flag, load_data, read_csv_features
-from runtime.distributed import launch, teardown, world_from_env
-from runtime.errors import RuntimeProblem
-from runtime.load import LoadedSpec, load
-from runtime.precision import effective_precision
-from runtime.prepare import Prepared, prepare
-from runtime.splits import Normalizer, Split
-from runtime.stopping import Interrupted
-from runtime.train import RunConfig, Trainer, evaluate_split, pick_device
-from runtime.validate import check_inputs, shape_inputs
+from netspec.compiler.diagnostics import CompileFailed
+from netspec.compiler.pipeline import read_source
+from netspec.compiler.render import render_all_text, summary
+from netspec.compiler.source import SourceFile
+from netspec.runtime.data import data_from_flag, load_data, read_csv_features
+from netspec.runtime.distributed import launch, teardown, world_from_env
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.load import LoadedSpec, load
+from netspec.runtime.precision import effective_precision
+from netspec.runtime.prepare import Prepared, prepare
+from netspec.runtime.splits import Normalizer, Split
+from netspec.runtime.stopping import Interrupted
+from netspec.runtime.train import RunConfig, Trainer, evaluate_split, pick_device
+from netspec.runtime.validate import check_inputs, shape_inputs
 
 
 def _load(path: str) -> LoadedSpec:
@@ -179,7 +178,7 @@ def _summary_line(result: dict[str, Any]) -> str:
 
 
 def _restore(loaded: LoadedSpec, checkpoint: str, device: torch.device) -> tuple[torch.nn.Module, Normalizer]:
-    from runtime.checkpoint import load_checkpoint
+    from netspec.runtime.checkpoint import load_checkpoint
 
     state = load_checkpoint(Path(checkpoint), loaded.metadata["spec_hash"])
     model = loaded.model_class()

@@ -9,8 +9,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import numpy as np
-
-from runtime.errors import RuntimeProblem
+from netspec.runtime.errors import RuntimeProblem
 
 SKLEARN = {"digits", "iris", "wine", "breast_cancer", "diabetes"}
 TORCHVISION = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}

@@ -74,7 +74,7 @@ def barrier(world: World) -> None:
 
 
 def launch(nproc: int, argv: list[str]) -> int:
-    """`netc train --nproc K ...` = `torchrun --standalone --nproc_per_node K -m compiler.cli train ...`.
+    """`netc train --nproc K ...` = `torchrun --standalone --nproc_per_node K -m netspec train ...`.
 
     The elastic agent runs in this process so that a failed worker ends as an exit code, not as
     torchrun's traceback: each worker has already printed its own diagnostic.
@@ -89,7 +89,7 @@ def launch(nproc: int, argv: list[str]) -> int:
         if name.startswith("torch.distributed"):
             logging.getLogger(name).setLevel(logging.CRITICAL)
     try:
-        run(parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "compiler.cli", *argv]))
+        run(parse_args(["--standalone", f"--nproc_per_node={nproc}", "-m", "netspec", *argv]))
     except SignalException as exc:  # Ctrl-C or a kill: the workers got it too and said where they stopped
         return 128 + int(exc.sigval)
     except ChildFailedError as exc:

@@ -16,10 +16,7 @@ import tempfile
 from pathlib import Path
 from types import ModuleType
 
-from compiler.codegen import generate
-from compiler.diagnostics import CompileFailed
-from compiler.pipeline import compile_source
-from compiler.source import SourceFile
+from netspec.compiler import SourceFile, python_source
 
 SUFFIX = ".net"
 
@@ -35,10 +32,7 @@ def compile_to_cache(spec_path: Path) -> Path:
     if target.exists():
         return target
     source = SourceFile(str(spec_path), spec_path.read_text(encoding="utf-8"))
-    result = compile_source(source)
-    if result.checked is None or result.train is None:
-        raise CompileFailed(result.diagnostics)
-    code = generate(result.checked, result.train, str(spec_path))
+    _, code = python_source(source)
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f"{spec_path.stem}.netc-*.py"):
         stale.unlink(missing_ok=True)

@@ -9,12 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from netspec.compiler import Compilation, CompileFailed, SourceFile, python_source, read_source
 from torch import nn
-
-from compiler.codegen import generate
-from compiler.diagnostics import CompileFailed
-from compiler.pipeline import Compilation, compile_source, read_source
-from compiler.source import SourceFile
 
 
 @dataclass(frozen=True)
@@ -38,10 +34,8 @@ def module_from_code(code: str, module_name: str, filename: str) -> types.Module
 
 
 def load_source(source: SourceFile) -> LoadedSpec:
-    result = compile_source(source)
-    if result.checked is None or result.train is None:
-        raise CompileFailed(result.diagnostics)
-    code = generate(result.checked, result.train, source.name)
+    result, code = python_source(source)
+    assert result.checked is not None
     name = f"netc_generated_{result.checked.graph.model}"
     module = module_from_code(code, name, f"<netc:{source.name}>")
     model_class = getattr(module, module.METADATA["class_name"])
@@ -49,7 +43,7 @@ def load_source(source: SourceFile) -> LoadedSpec:
 
 
 def load(path: str | Path) -> LoadedSpec:
-    """`runtime.load("model.net")`: compile without writing files. Raises CompileFailed on errors."""
+    """`netspec.load("model.net")`: compile without writing files. Raises CompileFailed on errors."""
     source, problem = read_source(Path(path))
     if problem is not None or source is None:
         raise CompileFailed([problem] if problem else [])

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import torch
-
-from runtime.distributed import World, gather_across, sum_across
+from netspec.runtime.distributed import World, gather_across, sum_across
 
 
 class MetricSums:

@@ -7,12 +7,11 @@ from typing import Any
 
 import numpy as np
 import torch
-
-from runtime.data import ArrayData, StreamData
-from runtime.errors import RuntimeProblem
-from runtime.splits import Normalizer, Split, fit_normalizer
-from runtime.stream import StreamSplit, prepare_stream
-from runtime.validate import check_inputs, check_targets, shape_inputs
+from netspec.runtime.data import ArrayData, StreamData
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.splits import Normalizer, Split, fit_normalizer
+from netspec.runtime.stream import StreamSplit, prepare_stream
+from netspec.runtime.validate import check_inputs, check_targets, shape_inputs
 
 SPLIT_SEED = 0  # the train/val/test split does not move with the training seed
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import torch
 import torch.distributed as dist
-
-from runtime.distributed import World
-from runtime.errors import RuntimeProblem
-from runtime.stopping import Interrupted, StopRequest
+from netspec.runtime.distributed import World
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.stopping import Interrupted, StopRequest
 
 _NONE = 2**62  # "no non-finite loss yet", larger than any step number
 

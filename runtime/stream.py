@@ -8,12 +8,11 @@ from typing import Any
 
 import numpy as np
 import torch
+from netspec.runtime.data import StreamData
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.splits import Normalizer, Split, fit_normalizer
+from netspec.runtime.validate import check_targets, shape_inputs
 from torch.utils.data import DataLoader, Dataset
-
-from runtime.data import StreamData
-from runtime.errors import RuntimeProblem
-from runtime.splits import Normalizer, Split, fit_normalizer
-from runtime.validate import check_targets, shape_inputs
 
 NORMALIZER_SAMPLES = 512  # standardization statistics come from this many train samples
 

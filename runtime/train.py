@@ -9,19 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from netspec.runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
+from netspec.runtime.distributed import World, barrier, broadcast_buffers, setup, sum_across
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.metrics import MetricSums
+from netspec.runtime.precision import autocast, effective_precision
+from netspec.runtime.prepare import Prepared
+from netspec.runtime.report import RunReport
+from netspec.runtime.splits import Normalizer, Split, shuffled_batches
+from netspec.runtime.step_guard import StepGuard
+from netspec.runtime.stopping import StopRequest
+from netspec.runtime.stream import StreamSplit
 from torch import nn
-
-from runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
-from runtime.distributed import World, barrier, broadcast_buffers, setup, sum_across
-from runtime.errors import RuntimeProblem
-from runtime.metrics import MetricSums
-from runtime.precision import autocast, effective_precision
-from runtime.prepare import Prepared
-from runtime.report import RunReport
-from runtime.splits import Normalizer, Split, shuffled_batches
-from runtime.step_guard import StepGuard
-from runtime.stopping import StopRequest
-from runtime.stream import StreamSplit
 
 
 @dataclass

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
-from runtime.errors import RuntimeProblem
+from netspec.runtime.errors import RuntimeProblem
 
 
 def _per_sample(spec_dims: list[Any]) -> list[Any]:

@@ -37,7 +37,7 @@ class Run:
 
 
 def netc(*argv: str, cwd: Path | None = None) -> Run:
-    from compiler.cli import main
+    from netspec.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     old = Path.cwd()
@@ -53,4 +53,4 @@ def netc(*argv: str, cwd: Path | None = None) -> Run:
 
 def train_argv(spec: Path, out: Path, *extra: str) -> list[str]:
     """`netc train SPEC --quiet --out OUT ...` as a separate process (for kills, signals and torchrun)."""
-    return [sys.executable, "-m", "compiler.cli", "train", str(spec), "--quiet", "--out", str(out), *extra]
+    return [sys.executable, "-m", "netspec", "train", str(spec), "--quiet", "--out", str(out), *extra]

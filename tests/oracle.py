@@ -12,13 +12,12 @@ from types import SimpleNamespace
 
 import torch
 import torch.nn.functional as F
+from netspec.compiler.catalog import CATALOG
+from netspec.compiler.graph import Graph
+from netspec.compiler.shapes import input_type
+from netspec.compiler.symbolic import evaluate, symbols
+from netspec.compiler.tensor_types import TensorType
 from torch import nn
-
-from compiler.catalog import CATALOG
-from compiler.graph import Graph
-from compiler.shapes import input_type
-from compiler.symbolic import evaluate, symbols
-from compiler.tensor_types import TensorType
 
 TORCH_DTYPES = {
     "float32": torch.float32,

@@ -4,8 +4,8 @@ and the fixed spec accepted."""
 from __future__ import annotations
 
 import pytest
+from netspec.compiler.pipeline import compile_text
 
-from compiler.pipeline import compile_text
 from tests.conftest import CASES
 
 MISTAKES = [
@@ -58,10 +58,9 @@ def test_mistake_rejected_then_fix_accepted(case, code, words, fix):
 def test_evaluation_runs_in_eval_mode_without_gradients():
     """Forgetting model.eval() / torch.no_grad() cannot happen: the runtime's evaluation does both."""
     import torch
-
-    from runtime.load import load_text
-    from runtime.splits import Normalizer, Split
-    from runtime.train import RunConfig, evaluate_split
+    from netspec.runtime.load import load_text
+    from netspec.runtime.splits import Normalizer, Split
+    from netspec.runtime.train import RunConfig, evaluate_split
 
     loaded = load_text(
         "model D\ninput x: float32[N, 8]\ntask multiclass(classes=3)\nlayers:\n"

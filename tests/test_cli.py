@@ -7,8 +7,8 @@ import subprocess
 import sys
 
 import pytest
+from netspec.compiler import ir
 
-from compiler import ir
 from tests.conftest import CASES, ROOT, SPECS, netc
 
 
@@ -105,7 +105,7 @@ def test_build_to_stdout_is_python():
 
 def test_module_entry_point_in_subprocess():
     proc = subprocess.run(
-        [sys.executable, "-m", "compiler.cli", "check", str(CASES / "unknown_layer.net")],
+        [sys.executable, "-m", "netspec", "check", str(CASES / "unknown_layer.net")],
         capture_output=True,
         text=True,
         cwd=ROOT,

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from netspec.compiler.codegen import generate
+from netspec.compiler.names import NN_MODULE_ATTRIBUTES
+from netspec.compiler.pipeline import compile_text
+from netspec.runtime.load import load, load_text
 from torch import nn
 
-from compiler.codegen import generate
-from compiler.names import NN_MODULE_ATTRIBUTES
-from compiler.pipeline import compile_text
-from runtime.load import load, load_text
 from tests.conftest import ROOT, SPECS, assert_snapshot, netc
 from tests.handwritten.notes_models import CNN, MLP, LSTMClassifier
 from tests.oracle import random_input
@@ -146,7 +146,7 @@ def test_in_process_load_writes_no_files(tmp_path, monkeypatch):
 
 
 def test_import_hook(tmp_path, monkeypatch):
-    import runtime
+    from netspec import runtime
 
     package = tmp_path / "models"
     package.mkdir()

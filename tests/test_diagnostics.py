@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from netspec.compiler.diagnostics import CODES
 
-from compiler.diagnostics import CODES
 from tests.conftest import CASES, ROOT, assert_snapshot, netc
 
 CASE_FILES = sorted(CASES.glob("*.net"))

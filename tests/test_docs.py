@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from netspec.compiler.catalog.reference import layer_reference
+from netspec.compiler.pipeline import compile_text
 
-from compiler.catalog.reference import layer_reference
-from compiler.pipeline import compile_text
 from tests.conftest import ROOT
 
 FENCE = re.compile(r"```net(?: error=(?P<code>[A-Za-z-]+))?\n(?P<body>.*?)```", re.S)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from netspec.compiler.fmt import format_program
+from netspec.compiler.pipeline import compile_text, parse
+from netspec.compiler.source import SourceFile
 
-from compiler.fmt import format_program
-from compiler.pipeline import compile_text, parse
-from compiler.source import SourceFile
 from tests.conftest import CASES, ROOT, SPECS, assert_snapshot, netc
 
 FMT = ROOT / "tests" / "fmt"

@@ -11,7 +11,7 @@ from tests.conftest import ROOT
 def test_check_does_not_import_torch():
     code = (
         "import sys\n"
-        "from compiler.cli import main\n"
+        "from netspec.cli import main\n"
         "rc = main(['check', '-q', 'specs/resnet18.net', 'specs/notes_cnn.net'])\n"
         "rc2 = main(['shapes', 'specs/notes_lstm.net'])\n"
         "rc3 = main(['build', 'specs/notes_mlp.net'])\n"

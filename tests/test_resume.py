@@ -102,7 +102,7 @@ def test_ctrl_c_stops_cleanly_and_the_resumed_run_ends_identical(tmp_path):
 
 
 def test_a_second_ctrl_c_stops_at_once_and_sigterm_only_asks():
-    from runtime.stopping import StopRequest
+    from netspec.runtime.stopping import StopRequest
 
     stop = StopRequest()
     stop.install()
@@ -126,7 +126,7 @@ def test_forked_children_still_die_when_terminated():
     """DataLoader workers are forked after the handler is installed; one that ignored SIGTERM hung the exit."""
     import multiprocessing
 
-    from runtime.stopping import StopRequest
+    from netspec.runtime.stopping import StopRequest
 
     stop = StopRequest()
     stop.install()

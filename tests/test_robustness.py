@@ -12,12 +12,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.lark import from_lark
 from lark import Lark
+from netspec.compiler.fmt import format_program
+from netspec.compiler.pipeline import compile_text, parse
+from netspec.compiler.render import render_all_text, render_json
+from netspec.compiler.source import SourceFile
+from netspec.grammar import GRAMMAR_PATH
 
-from compiler.fmt import format_program
-from compiler.pipeline import compile_text, parse
-from compiler.render import render_all_text, render_json
-from compiler.source import SourceFile
-from grammar import GRAMMAR_PATH
 from tests.conftest import CASES, SPECS
 
 EXAMPLES = int(os.environ.get("NETC_FUZZ_EXAMPLES", "60"))

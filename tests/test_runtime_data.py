@@ -84,11 +84,11 @@ def test_nan_loss_stops_with_the_step(tmp_path):
 @pytest.mark.parametrize("check_every", [1, 3, 50])
 def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
     """On GPUs the loss is checked every few dozen steps (a check is a sync); the step reported is still exact."""
-    from runtime import load
-    from runtime.data import load_data
-    from runtime.errors import RuntimeProblem
-    from runtime.prepare import prepare
-    from runtime.train import RunConfig, Trainer
+    from netspec.runtime import load
+    from netspec.runtime.data import load_data
+    from netspec.runtime.errors import RuntimeProblem
+    from netspec.runtime.prepare import prepare
+    from netspec.runtime.train import RunConfig, Trainer
 
     spec_path, data = _write(tmp_path, MULTICLASS, X * 1e6, Y)
     loaded = load(spec_path)
@@ -194,8 +194,7 @@ def test_eval_and_predict(tmp_path):
 
 def test_short_last_batches_are_dropped_only_when_a_process_would_get_fewer_than_two():
     import torch
-
-    from runtime.splits import shuffled_batches
+    from netspec.runtime.splits import shuffled_batches
 
     def sizes(n, processes):
         return [len(b) for b in shuffled_batches(n, 8, torch.Generator().manual_seed(0), processes)]

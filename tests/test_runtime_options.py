@@ -103,8 +103,7 @@ def test_bf16_autocast(tmp_path):
 
 def test_precision_auto_uses_bf16_only_where_the_hardware_has_it(tmp_path, monkeypatch):
     import torch
-
-    from runtime import precision
+    from netspec.runtime import precision
 
     cpu = torch.device("cpu")
     probes = (torch.cpu._is_avx512_bf16_supported(), torch.cpu._is_amx_tile_supported())
@@ -125,8 +124,7 @@ def test_precision_auto_uses_bf16_only_where_the_hardware_has_it(tmp_path, monke
 @pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
 def test_fused_optimizers_make_the_same_update_as_the_plain_ones(name):
     import torch
-
-    from runtime.train import make_optimizer
+    from netspec.runtime.train import make_optimizer
 
     args = {"lr": 1e-2, "momentum": 0.9, "weight_decay": 1e-3} if name == "sgd" else {"lr": 1e-2, "weight_decay": 1e-3}
     reference_class = {"adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "sgd": torch.optim.SGD}[name]

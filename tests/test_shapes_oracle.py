@@ -15,12 +15,12 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from netspec.compiler.pipeline import parse
+from netspec.compiler.resolve import resolve
+from netspec.compiler.shapes import infer_types
+from netspec.compiler.source import SourceFile
+from netspec.compiler.symbolic import evaluate
 
-from compiler.pipeline import parse
-from compiler.resolve import resolve
-from compiler.shapes import infer_types
-from compiler.source import SourceFile
-from compiler.symbolic import evaluate
 from tests.conftest import SPECS
 from tests.oracle import build_modules, graph_symbols, instantiate, random_input, run_graph
 
@@ -253,9 +253,9 @@ def test_shipped_specs_agree_with_torch(path):
 
 
 def test_resnet18_matches_torchvision():
+    from netspec.compiler.pipeline import compile_text
     from torchvision.models import resnet18
 
-    from compiler.pipeline import compile_text
     from tests.conftest import ROOT
 
     result = compile_text((ROOT / "specs" / "resnet18.net").read_text())

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from compiler.symbolic import Sym, add, ceildiv, evaluate, floordiv, mul, sub
+from netspec.compiler.symbolic import Sym, add, ceildiv, evaluate, floordiv, mul, sub
 
 H, W = Sym.var("H"), Sym.var("W")
 

@@ -7,8 +7,8 @@ import struct
 
 import numpy as np
 import pytest
+from netspec.runtime.data import load_data
 
-from runtime.data import load_data
 from tests.conftest import ROOT, netc
 
 MNIST_FILES = {

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.catalog import activation, combine, conv, dense, norm, pool, recurrent, structure
-from compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog import activation, combine, conv, dense, norm, pool, recurrent, structure
+from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec
-from compiler.catalog.common import need_float
-from compiler.catalog.structure import _norm_dim
-from compiler.tensor_types import TensorType
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec
+from netspec.compiler.catalog.common import need_float
+from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.tensor_types import TensorType
 
 
 def _activation(name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] = (), render=None) -> LayerSpec:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from compiler.tensor_types import TensorType
+from netspec.compiler.tensor_types import TensorType
 
 REQUIRED: Any = object()
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.structure import _norm_dim
-from compiler.symbolic import Dim, add
-from compiler.tensor_types import TensorType, show_shape
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.symbolic import Dim, add
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 
 def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:

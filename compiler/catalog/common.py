@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import ShapeError
-from compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
-from compiler.tensor_types import TensorType, show_shape
+from netspec.compiler.catalog.base import ShapeError
+from netspec.compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 
 def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) -> None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
-from compiler.symbolic import Dim
-from compiler.tensor_types import TensorType
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
+from netspec.compiler.symbolic import Dim
+from netspec.compiler.tensor_types import TensorType
 
 _LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import concrete, need_float
-from compiler.tensor_types import TensorType, show_shape
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.common import concrete, need_float
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 
 def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:

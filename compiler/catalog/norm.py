@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import channels, concrete, need_float, need_rank
-from compiler.symbolic import product
-from compiler.tensor_types import TensorType
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.common import channels, concrete, need_float, need_rank
+from netspec.compiler.symbolic import product
+from netspec.compiler.tensor_types import TensorType
 
 _BN_CLASS = {2: "nn.BatchNorm1d", 3: "nn.BatchNorm1d", 4: "nn.BatchNorm2d", 5: "nn.BatchNorm3d"}
 

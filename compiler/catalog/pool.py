@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import need_float, need_rank, tuple_arg, window_out
-from compiler.tensor_types import TensorType
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.common import need_float, need_rank, tuple_arg, window_out
+from netspec.compiler.tensor_types import TensorType
 
 _LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]"}
 _AXES = {1: ("length",), 2: ("height", "width")}

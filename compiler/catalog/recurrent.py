@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec
-from compiler.catalog.common import concrete, need_float, need_rank
-from compiler.tensor_types import TensorType
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec
+from netspec.compiler.catalog.common import concrete, need_float, need_rank
+from netspec.compiler.tensor_types import TensorType
 
 _GATES = {"rnn": 1, "gru": 3, "lstm": 4}
 _CLASS = {"rnn": "nn.RNN", "gru": "nn.GRU", "lstm": "nn.LSTM"}

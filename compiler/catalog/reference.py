@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compiler.catalog import CATALOG
-from compiler.catalog.base import ArgSpec
+from netspec.compiler.catalog import CATALOG
+from netspec.compiler.catalog.base import ArgSpec
 
 _ORDER = ("dense", "conv", "pool", "norm", "recurrent", "activation", "regularization", "shape", "combine")
 _TITLES = {

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from compiler.catalog.common import need_float
-from compiler.symbolic import floordiv, mul, product, show, symbols
-from compiler.tensor_types import TensorType, show_shape
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.common import need_float
+from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 
 def _norm_dim(d: int, rank: int, layer: str) -> int:

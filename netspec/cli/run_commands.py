@@ -1,30 +1,8 @@
-"""`netc build`, `train`, `eval` and `predict`: the commands that produce code or need the runtime."""
+"""The commands that run the model: train, eval and predict (they import the runtime, and torch, when run)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
-
-
-def cmd_build(args: argparse.Namespace) -> int:
-    from compiler.cli import EXIT_OK, _atomic_write, _report, compile_file
-    from compiler.codegen import generate
-
-    result = compile_file(args.file)
-    if result.checked is None or result.train is None:
-        return _report([(result.source, result.diagnostics)], "text")
-    if result.diagnostics:
-        _report([(result.source, result.diagnostics)], "text")
-    code = generate(result.checked, result.train, result.source.name)
-    if args.output in (None, "-"):
-        sys.stdout.write(code)
-    else:
-        out = Path(args.output)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(out, code)
-        print(f"wrote {out}", file=sys.stderr)
-    return EXIT_OK
 
 
 def _positive(kind: type, what: str):
@@ -46,21 +24,25 @@ positive_int = _positive(int, "an integer")
 positive_float = _positive(float, "a number")
 
 
-def _runtime_command(name: str):
-    def run(args: argparse.Namespace) -> int:
-        from runtime import cli as runtime_cli  # imports torch: only for the commands that need it
+def _train(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli  # imports torch: only the commands that need it pay for it
 
-        return getattr(runtime_cli, name)(args)
-
-    return run
+    return runtime_cli.train(args)
 
 
-def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
-    build = sub.add_parser("build", help="emit the PyTorch module for a spec")
-    build.add_argument("file", metavar="FILE")
-    build.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
-    build.set_defaults(func=cmd_build)
+def _evaluate(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
 
+    return runtime_cli.evaluate(args)
+
+
+def _predict(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
+
+    return runtime_cli.predict(args)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="train a spec on its data (the spec's train: section, overridable here)")
     train.add_argument("file", metavar="FILE")
     train.add_argument("--data", help="dataset name (digits, iris, ...) or a .npz/.csv file")
@@ -95,7 +77,7 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--nproc", type=positive_int, default=1, help="train with K processes (DistributedDataParallel via torchrun)"
     )
-    train.set_defaults(func=_runtime_command("train"))
+    train.set_defaults(func=_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the spec's test split")
     evaluate.add_argument("file", metavar="FILE")
@@ -104,11 +86,11 @@ def add_runtime_commands(sub: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--target")
     evaluate.add_argument("--device")
     evaluate.add_argument("--targets", choices=("ids", "onehot"), default="ids")
-    evaluate.set_defaults(func=_runtime_command("evaluate"))
+    evaluate.set_defaults(func=_evaluate)
 
     predict = sub.add_parser("predict", help="predict with a checkpoint on inputs from .npz (array x) or .csv")
     predict.add_argument("file", metavar="FILE")
     predict.add_argument("--checkpoint", required=True)
     predict.add_argument("--input", required=True, metavar="X.npz|X.csv")
     predict.add_argument("--device")
-    predict.set_defaults(func=_runtime_command("predict"))
+    predict.set_defaults(func=_predict)

@@ -1,0 +1,30 @@
+"""The compiler's front door: spec text or file -> diagnostics, IR, checked graph or Python source.
+
+Every caller (the command line, `netspec.load`, the import hook, tests, benchmarks) goes through
+these functions; none of them writes out the stage order again. Never imports torch.
+"""
+
+from netspec.compiler.diagnostics import CompileFailed, Diagnostic
+from netspec.compiler.pipeline import (
+    Compilation,
+    compile_file,
+    compile_source,
+    compile_text,
+    parse,
+    python_source,
+    read_source,
+)
+from netspec.compiler.source import SourceFile
+
+__all__ = [
+    "Compilation",
+    "CompileFailed",
+    "Diagnostic",
+    "SourceFile",
+    "compile_file",
+    "compile_source",
+    "compile_text",
+    "parse",
+    "python_source",
+    "read_source",
+]

@@ -1,0 +1,47 @@
+"""netspec: compile declarative .net model specs into checked PyTorch; `import netspec` is the one public namespace.
+
+Importing this package is cheap and never imports torch: `netc check` runs through it. The runtime
+(`load`, `fit`, ...) is imported on first use of one of its names.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from pathlib import Path
+from typing import Any
+
+# In a source checkout (an editable install, a git worktree, the tests) the repository's fixed top-level
+# folders `compiler/`, `runtime/` and `grammar/` are this package's subpackages; a wheel puts them under
+# netspec/ instead (pyproject.toml's package-dir). Only a folder that is really this project is added.
+_checkout = Path(__file__).resolve().parent.parent
+if (_checkout / "grammar" / "net.lark").is_file() and (_checkout / "compiler" / "pipeline.py").is_file():
+    __path__.append(str(_checkout))
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("netspec")
+except PackageNotFoundError:  # running from a checkout that was never installed
+    __version__ = "0.0.0+unknown"
+
+# public name -> the module that defines it (imported lazily: these need torch)
+_LAZY = {
+    "load": "netspec.runtime.load",
+    "load_text": "netspec.runtime.load",
+    "LoadedSpec": "netspec.runtime.load",
+    "enable_import_hook": "netspec.runtime.importer",
+    "disable_import_hook": "netspec.runtime.importer",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'netspec' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])
+
+
+__all__ = ["__version__", *_LAZY]

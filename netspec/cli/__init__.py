@@ -1,0 +1,43 @@
+"""The `netc` command line: it sits above the compiler and the runtime and imports each explicitly."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from netspec import __version__
+from netspec.cli import compile_commands, run_commands
+from netspec.cli.output import EXIT_OK, EXIT_USAGE, UsageError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="netc", description="Compile .net model specs into checked PyTorch code.")
+    parser.add_argument("--version", action="version", version=f"netc {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    compile_commands.register(sub)
+    run_commands.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse already printed the usage message
+        return int(exc.code or 0) and EXIT_USAGE
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return int(args.func(args))
+    except UsageError as exc:
+        print(f"netc: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as exc:  # an output path that cannot be written: the user's flag, not a crash
+        where = f": {exc.filename}" if exc.filename else ""
+        print(f"netc: error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("netc: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
