@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 from netspec import __version__
-from netspec.cli import compile_commands, run_commands
+from netspec.cli import compile_commands, editor_commands, run_commands
 from netspec.cli.output import EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_commands.register(sub)
     run_commands.register(sub)
+    editor_commands.register(sub)
     return parser
 
 
