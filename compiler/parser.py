@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.grammar_cache import grammar_cache
 from netspec.compiler.source import SourceFile, Span
 from netspec.grammar import GRAMMAR_PATH
 
@@ -38,13 +40,15 @@ _KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out")
 
 @functools.cache
 def _lark() -> Lark:
+    text = GRAMMAR_PATH.read_text(encoding="utf-8")
+    # one cache file per grammar text, so that checkouts with different grammars do not overwrite each other's
     return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        text,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=True,
+        cache=grammar_cache(hashlib.sha256(text.encode()).hexdigest()[:16]),
     )
 
 
