@@ -13,7 +13,6 @@ from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest
-from netspec.compiler.tensor_types import DTYPES
 
 POISON = "<error>"
 BLOCK_INPUT = "in"
@@ -543,33 +542,6 @@ class Resolver:
         models = [i for i in items if isinstance(i, ir.ModelDecl)]
         inputs = [i for i in items if isinstance(i, ir.InputDecl)]
         layers = [i for i in items if isinstance(i, ir.LayersSection)]
-        start = Span.point(1, 1)
-        for what, found, example in (("model", models, "model MyNet"), ("layers", layers, "layers:")):
-            if not found:
-                self.err(
-                    "E-structure",
-                    f"the spec has no `{what}` {'declaration' if what == 'model' else 'section'}",
-                    start,
-                    label=f"missing `{what}`",
-                    help=f"add `{example}`",
-                )
-            for extra in found[1:]:
-                self.err(
-                    "E-structure",
-                    f"a spec has one `{what}` {'declaration' if what == 'model' else 'section'}",
-                    extra.span,
-                    label="repeated",
-                    secondary=(),
-                    help="merge them into one",
-                )
-        if not inputs:
-            self.err(
-                "E-structure",
-                "the spec declares no input",
-                start,
-                label="missing `input`",
-                help="add e.g. `input x: float32[N, 1, 28, 28]`",
-            )
         self.collect_blocks()
         input_nodes: list[InputNode] = []
         values: dict[str, str] = {}
@@ -577,34 +549,6 @@ class Resolver:
             if decl.name in values or decl.name in CATALOG or decl.name in self.blocks:
                 self.err("E-duplicate", f"`{decl.name}` is already defined", decl.name_span, label="defined again here")
                 continue
-            if decl.dtype not in DTYPES:
-                match = closest(decl.dtype, DTYPES)
-                self.err(
-                    "E-dtype",
-                    f"unknown dtype `{decl.dtype}`",
-                    decl.dtype_span,
-                    label="not a dtype",
-                    help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
-                )
-            if not decl.dims or decl.dims[0].value != "N":
-                first = decl.dims[0].span if decl.dims else decl.span
-                self.err(
-                    "E-shape",
-                    "the first dimension of an input is the batch and must be written `N`",
-                    first,
-                    label="batch dimension",
-                    help=f"write `{decl.dtype}[N, ...]`",
-                )
-            for dim in decl.dims[1:]:
-                if dim.value == "N":
-                    self.err(
-                        "E-shape",
-                        "`N` is the batch dimension and may only come first",
-                        dim.span,
-                        help="use another name for a symbolic size, e.g. T",
-                    )
-                elif isinstance(dim.value, int) and dim.value < 1:
-                    self.err("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span)
             values[decl.name] = decl.name
             input_nodes.append(
                 InputNode(id=decl.name, dtype=decl.dtype, dims=tuple(d.value for d in decl.dims), span=decl.span)
