@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant
+from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
@@ -100,15 +100,6 @@ class Resolver:
             label="not a layer, block or value",
             help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
         )
-
-    def constant_args(self, args: list[ir.Arg], scope: Scope) -> list[tuple[ir.Arg, Any]]:
-        out = []
-        for arg in args:
-            try:
-                out.append((arg, constant(arg.value, scope.env)))
-            except NotConstant as exc:
-                self.diags.append(exc.diagnostic)
-        return out
 
     def add_node(
         self,
@@ -349,11 +340,12 @@ class Resolver:
             if arg.name is None and isinstance(arg.value, ir.Name) and self.looks_like_value(arg.value.id, scope):
                 self.unknown_name(arg.value.id, arg.value.span, scope, expect_value=True)
                 return POISON
-        evaluated = self.constant_args(const_args, scope)
         if callee in self.blocks:
-            return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
+            return self.expand_block(callee, const_args, span, inputs[0], scope, name)
         assert spec is not None
-        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=spec.varargs)
+        values, spans, diags = bind_call(
+            callee, spec.args, const_args, span, env=scope.env, io=spec.io, varargs=spec.varargs
+        )
         self.diags += diags
         return self.add_node(callee, values, inputs, span, scope, name, spans)
 
@@ -379,9 +371,7 @@ class Resolver:
         defaults = self.block_defaults[name]
         return tuple(ArgSpec(p.name, "any", default=defaults.get(p.name, REQUIRED)) for p in self.blocks[name].params)
 
-    def expand_block(
-        self, name: str, evaluated: list[tuple[ir.Arg, Any]], span: Span, inp: str, scope: Scope, alias: str | None
-    ) -> str:
+    def expand_block(self, name: str, args: list[ir.Arg], span: Span, inp: str, scope: Scope, alias: str | None) -> str:
         if name in scope.block_stack:
             chain = " -> ".join((*scope.block_stack[scope.block_stack.index(name) :], name))
             self.err(
@@ -393,11 +383,10 @@ class Resolver:
             )
             return POISON
         self.used_blocks.add(name)
-        bound, _, diags = bind(name, self.block_schema(name), evaluated, span)
+        bound, _, diags = bind_call(name, self.block_schema(name), args, span, env=scope.env)
         self.diags += diags
         if diags:
             return POISON
-        bound = {k: (v.text if isinstance(v, Word) else v) for k, v in bound.items()}
         local = alias if alias is not None else scope.fresh(name)
         instance_id = scope.prefix + local
         inner = Scope(
