@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 
 import netspec
-from netspec.cli import compile_commands, editor_commands, run_commands
+from netspec.cli import compile_commands, run_commands
 from netspec.cli.output import EXIT_OK, EXIT_USAGE, UsageError
 
 
@@ -25,7 +25,6 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_commands.register(sub)
     run_commands.register(sub)
-    editor_commands.register(sub)
     return parser
 
 

@@ -1,4 +1,4 @@
-"""The commands that need only the compiler: check, fmt, ir, shapes, layers and build (no torch)."""
+"""The commands that need only the compiler: check, fmt, ir, shapes, layers, build and lsp (no torch)."""
 
 from __future__ import annotations
 
@@ -99,6 +99,12 @@ def cmd_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_lsp(args: argparse.Namespace) -> int:
+    from netspec.lsp.server import main  # pygls is imported by this command only
+
+    return main()
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="check specs: syntax, names, shapes, task contract")
     check.add_argument("files", nargs="+", metavar="FILE")
@@ -131,3 +137,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("file", metavar="FILE")
     build.add_argument("-o", "--output", metavar="OUT.py", help="write here instead of stdout")
     build.set_defaults(func=cmd_build)
+
+    lsp = sub.add_parser("lsp", help="run the language server (LSP over stdio) for editors")
+    lsp.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport)")
+    lsp.set_defaults(func=cmd_lsp)
