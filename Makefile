@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz clean
+.PHONY: demo test bench fuzz vsix clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ bench: $(STAMP)
 fuzz: $(STAMP)
 	NETC_FUZZ_EXAMPLES=25000 $(BIN)/python -m pytest -q tests/test_robustness.py
 	NETC_ORACLE_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_shapes_oracle.py -k agrees
+
+# the VS Code extension (editors/vscode) as a .vsix; needs Node.js >= 20 and npm, not part of the default set-up
+vsix:
+	cd editors/vscode && npm install --no-audit --no-fund && npx vsce package --allow-missing-repository --out netspec.vsix
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis
