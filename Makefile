@@ -25,6 +25,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	$(BIN)/python benchmarks/check_speed.py
+	$(BIN)/python benchmarks/lsp_speed.py
 	$(BIN)/python benchmarks/codegen_overhead.py
 	$(BIN)/python benchmarks/train_speed.py
 

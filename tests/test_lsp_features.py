@@ -51,6 +51,14 @@ def test_positions_round_trip_through_every_encoding(encoding: str):
     assert convert.to_span(source, convert.to_range(source, span, encoding), encoding) == span
 
 
+@pytest.mark.parametrize("kind", list(lsp.PositionEncodingKind))
+def test_the_server_speaks_the_negotiated_encoding(kind: lsp.PositionEncodingKind):
+    server = server_module.build_server()
+    server.protocol._workspace = Workspace(None, position_encoding=kind)
+    assert server.encoding == kind.value
+    assert convert.position(SourceFile("x", "é x"), 1, 3, server.encoding).character == {"utf-8": 3}.get(kind.value, 2)
+
+
 def _server_with(text: str, uri: str) -> tuple[server_module.NetspecServer, list, list]:
     server = server_module.build_server()
     workspace = Workspace(None)

@@ -60,7 +60,8 @@ class NetspecServer(LanguageServer):
 
     @property
     def encoding(self) -> str:
-        return str(self.workspace.position_encoding or convert.UTF16)
+        encoding = self.workspace.position_encoding or convert.UTF16
+        return str(getattr(encoding, "value", encoding))  # "utf-8", "utf-16" or "utf-32"
 
     def log(self, message: str, kind: lsp.MessageType = lsp.MessageType.Log) -> None:
         self.window_log_message(lsp.LogMessageParams(type=kind, message=message))
