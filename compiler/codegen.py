@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from netspec.compiler.catalog import CATALOG
-from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
+from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner, arg_text
 from netspec.compiler.graph import BlockInstance
 from netspec.compiler.names import GENERATED_GLOBALS, safe_name
 from netspec.compiler.shapes import Checked
@@ -247,7 +247,7 @@ class Generator:
     def _ctor_text(self, ctor: Ctor) -> str:
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
-        inner = "".join(f"\n            {value}," for _, value in ctor.args)
+        inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
         return f"nn.Sequential({inner}\n        )"
 
     # ---- forward ----------------------------------------------------------------------
