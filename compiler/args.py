@@ -131,6 +131,9 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
             value = float(value)
         if not isinstance(value, float):
             return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
     elif kind == "bool":
         if not isinstance(value, bool):
             return value, f"{_who(spec, owner)} must be true or false, not {describe(value)}"

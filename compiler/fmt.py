@@ -10,8 +10,9 @@ from netspec.compiler.source import SourceFile
 
 INDENT = "    "
 
-# precedence levels, lowest first, mirroring grammar/net.lark
-_SUM, _PRODUCT, _CHAIN, _STEP, _UNARY, _ATOM = range(1, 7)
+# precedence levels, loosest first, mirroring grammar/net.lark: `* /` binds tighter than `->`,
+# so a repeated chain is printed in parentheses, `(linear(16) -> relu) * 3`
+_SUM, _CHAIN, _STEP, _PRODUCT, _UNARY, _ATOM = range(1, 7)
 
 
 def _level(expr: ir.Expr) -> int:
@@ -51,17 +52,22 @@ def _expr_text(expr: ir.Expr) -> str:
     if isinstance(expr, ir.Chain):
         return " -> ".join(_step_text(s, i) for i, s in enumerate(expr.steps))
     if isinstance(expr, ir.BinOp):
-        left_need, right_need = (_SUM, _PRODUCT) if expr.op in "+-" else (_PRODUCT, _CHAIN)
+        left_need, right_need = (_SUM, _CHAIN) if expr.op in "+-" else (_PRODUCT, _UNARY)
         return f"{expr_text(expr.left, left_need)} {expr.op} {expr_text(expr.right, right_need)}"
     if isinstance(expr, ir.Neg):
         return f"-{expr_text(expr.operand, _UNARY)}"
     if isinstance(expr, ir.AssertShape):
-        return f"{expr_text(expr.value, _UNARY)} : {expr_text(expr.shape)}"
+        return f"{expr_text(expr.value, _PRODUCT)} : {expr_text(expr.shape)}"
     raise TypeError(type(expr))
 
 
+def step_text(step: ir.Expr) -> str:
+    """An expression as one step of a chain, parenthesized where `->` would otherwise split it."""
+    return expr_text(step, _STEP)
+
+
 def _step_text(step: ir.Expr, index: int) -> str:
-    return expr_text(step, _CHAIN if index == 0 else _STEP)
+    return step_text(step)
 
 
 def _arg_text(arg: ir.Arg) -> str:

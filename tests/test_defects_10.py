@@ -3,6 +3,15 @@
 from __future__ import annotations
 
 import pytest
+import torch
+import torch.nn.functional as F
+from netspec.compiler import parse
+from netspec.compiler.catalog import CATALOG
+from netspec.compiler.fmt import expr_text
+from netspec.compiler.pipeline import compile_text
+from netspec.compiler.resolve import IDEMPOTENT
+from netspec.compiler.source import SourceFile
+from netspec.runtime.load import load_text
 
 from tests.model_check import check_text
 
@@ -24,6 +33,12 @@ EQUAL_REPEATS = [
     ),
     # a named value taking the name a sequential would get
     spec("linear_x2 = linear(8) -> relu\nlinear(8) * 2\nlinear(4)"),
+    spec("y = linear(8) * 2\nz = y -> linear(8) * 2\nz -> linear(4) * 2"),
+    # equal repeats inside a block, used twice
+    spec(
+        "two(8) -> two(8) -> linear(4)",
+        blocks="block two(c):\n    linear(c) * 2 -> relu\n    linear(c) * 2\n",
+    ),
 ]
 
 
@@ -51,3 +66,106 @@ NESTED = [
 @pytest.mark.parametrize("text", NESTED, ids=range(len(NESTED)))
 def test_nested_repeated_blocks_build_with_different_sizes(text, tmp_path):
     check_text(text, tmp_path)
+
+
+# ---- defect 3: `*` repeats the one step before it -----------------------------------------
+def ops(text: str) -> list[str]:
+    result = compile_text(text, "spec.net")
+    assert result.graph is not None, [d.message for d in result.diagnostics]
+    return [n.op for n in result.graph.nodes]
+
+
+def test_repetition_binds_to_the_step_before_it():
+    assert ops(spec("linear(16) -> relu * 3\nlinear(4)")) == ["linear", "relu", "relu", "relu", "linear"]
+    assert ops(spec("(linear(16) -> relu) * 3\nlinear(4)")) == ["linear", "relu"] * 3 + ["linear"]
+    text = "model M\ninput x: float32[N, 1, 8, 8]\ntask multiclass(classes=3)\nlayers:\n"
+    text += "    conv2d(8, 3, padding=1) * 2 -> maxpool2d(2)\n    flatten -> linear(3)\n"
+    assert ops(text) == ["conv2d", "conv2d", "maxpool2d", "flatten", "linear"]
+
+
+def test_repeating_an_idempotent_layer_warns_with_the_chain_meant():
+    result = compile_text(spec("linear(16) -> relu * 3\nlinear(4)"), "spec.net")
+    (warn,) = [d for d in result.diagnostics if d.code == "W-repeat"]
+    assert warn.help == "did you mean `(linear(16) -> relu) * 3`?"
+    assert not any(d.code == "W-repeat" for d in compile_text(spec("(linear(16) -> relu) * 3\nlinear(4)")).diagnostics)
+
+
+@pytest.mark.parametrize("name", IDEMPOTENT)
+def test_the_layers_called_idempotent_are_idempotent_in_torch(name):
+    """The warning's claim, checked against PyTorch: f(f(x)) == f(x)."""
+    call = CATALOG[name].call(None, ["x"], {"start": 1, "end": -1} if name == "flatten" else {})
+    x = torch.randn(4, 3, 5)
+    once = eval(call, {"F": F, "torch": torch, "x": x})
+    twice = eval(call, {"F": F, "torch": torch, "x": once})
+    assert torch.equal(once, twice)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["(linear(16) -> relu) * 3", "linear(16) -> relu * 3", "conv2d(8, 3) * 2 -> maxpool2d(2)", "(h -> relu) * 0.5"],
+)
+def test_fmt_shows_what_a_repetition_applies_to(text):
+    program, diags = parse(SourceFile("a.net", f"layers:\n    {text}\n"))
+    assert program is not None, diags
+    (stmt,) = program.items[0].body
+    assert expr_text(stmt.value) == text
+
+
+def test_a_float_repetition_count_is_an_error_with_a_fix():
+    result = compile_text(spec("linear(8) * 1.5\nlinear(4)"), "spec.net")
+    (err,) = [d for d in result.diagnostics if d.is_error]
+    assert err.code == "E-arg-type" and "integer" in err.message and "* 1.5" in err.help
+
+
+# ---- numbers in value expressions ---------------------------------------------------------
+def test_value_and_number_arithmetic_matches_torch(tmp_path):
+    text = spec("h = linear(8)\ng = h * 0.5 + 1\nk = 1 - g / 6\nm = -k\n(m - 2) * 3 -> linear(4)")
+    check_text(text, tmp_path)
+    loaded = load_text(text)
+    model = loaded.model_class().eval()
+    x = torch.randn(5, 8)
+    h = model.h(x)
+    want = model.fc1((-(1 - (h * 0.5 + 1) / 6) - 2) * 3)
+    assert torch.allclose(model(x), want)
+    assert "h_2 = h * 0.5  #" in loaded.code  # plain Python arithmetic in forward
+
+
+INT_HEADER = "model M\ninput ids: {dtype}[N, 8]\ntask regression(outputs=1)\nlayers:\n"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "expr", "torch_result"),
+    [
+        ("int64", "ids * 0.5", lambda t: t * 0.5),
+        ("int64", "ids / 2", lambda t: t / 2),
+    ],
+)
+def test_int_value_with_float_result_is_an_error_and_torch_agrees(dtype, expr, torch_result):
+    text = INT_HEADER.format(dtype=dtype) + f"    h = {expr}\n    embedding(vocab=10, dim=2) -> flatten -> linear(1)\n"
+    errors = [d for d in compile_text(text).diagnostics if d.is_error]
+    assert [d.code for d in errors] == ["E-dtype"]
+    assert "makes a float tensor in PyTorch" in errors[0].message
+    assert torch_result(torch.ones(2, dtype=getattr(torch, dtype))).is_floating_point()
+
+
+def test_int_value_out_of_its_dtype_is_an_error_and_torch_would_wrap():
+    text = (
+        INT_HEADER.format(dtype="int8") + "    h = ids + 1000\n    embedding(vocab=10, dim=2) -> flatten -> linear(1)\n"
+    )
+    errors = [d for d in compile_text(text).diagnostics if d.is_error]
+    assert errors and "wrap around silently" in errors[0].message
+    assert (torch.ones(1, dtype=torch.int8) + 1000).item() != 1001
+
+
+def test_int_value_with_an_int_keeps_its_dtype(tmp_path):
+    text = (
+        INT_HEADER.format(dtype="int64") + "    (ids + 1) * 2 -> embedding(vocab=40, dim=2) -> flatten -> linear(1)\n"
+    )
+    check_text(text, tmp_path)
+
+
+def test_bool_negation_is_an_error_and_torch_agrees():
+    text = INT_HEADER.format(dtype="bool") + "    h = -ids\n    linear(1)\n"
+    assert "E-dtype" in [d.code for d in compile_text(text).diagnostics if d.is_error]
+    with pytest.raises(NotImplementedError):
+        _ = -torch.ones(2, dtype=torch.bool)
