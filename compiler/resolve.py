@@ -17,7 +17,6 @@ from netspec.compiler.suggest import closest
 from netspec.compiler.tensor_types import DTYPES
 
 POISON = "<error>"
-VARARG_LAYERS = {"reshape", "permute"}
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
@@ -444,7 +443,7 @@ class Resolver:
         if callee in self.blocks:
             return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
         assert spec is not None
-        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=callee in VARARG_LAYERS)
+        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=spec.varargs)
         self.diags += diags
         return self.add_node(callee, values, inputs, span, scope, name, spans)
 

@@ -24,10 +24,6 @@ class Task(Frozen):
     label_smoothing: float = 0.0
     span: Span
 
-    @property
-    def output_shape(self) -> tuple[int | str, ...]:
-        return ("N", self.outputs)
-
     def describe(self) -> str:
         args = {
             "multiclass": f"multiclass(classes={self.outputs})",
