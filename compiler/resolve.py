@@ -20,8 +20,6 @@ POISON = "<error>"
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
-# layers f with f(f(x)) == f(x) (checked against torch in tests/test_defects_10.py): repeating one is a mistake
-IDEMPOTENT = ("relu", "identity", "flatten")
 
 
 @dataclass
@@ -328,7 +326,7 @@ class Resolver:
     def lint_repeat(self, expr: ir.BinOp, body: ir.Expr, count: int, before: tuple, scope: Scope) -> None:
         """`relu * 3` is relu once: say so, and show the repetition the author most likely meant."""
         name = body.id if isinstance(body, ir.Name) else body.callee if isinstance(body, ir.Call) else None
-        if name not in IDEMPOTENT or name in self.blocks:
+        if name not in CATALOG or CATALOG[name].role != "idempotent" or name in self.blocks:
             return
         if before:
             steps = " -> ".join(step_text(s) for s in before)

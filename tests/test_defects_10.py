@@ -9,7 +9,6 @@ from netspec.compiler import parse
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.fmt import expr_text
 from netspec.compiler.pipeline import compile_text
-from netspec.compiler.resolve import IDEMPOTENT
 from netspec.compiler.source import SourceFile
 from netspec.runtime.load import load_text
 
@@ -90,9 +89,13 @@ def test_repeating_an_idempotent_layer_warns_with_the_chain_meant():
     assert not any(d.code == "W-repeat" for d in compile_text(spec("(linear(16) -> relu) * 3\nlinear(4)")).diagnostics)
 
 
+IDEMPOTENT = [name for name, layer in CATALOG.items() if layer.role == "idempotent"]
+
+
 @pytest.mark.parametrize("name", IDEMPOTENT)
 def test_the_layers_called_idempotent_are_idempotent_in_torch(name):
     """The warning's claim, checked against PyTorch: f(f(x)) == f(x)."""
+    assert set(IDEMPOTENT) == {"relu", "identity", "flatten"}
     call = CATALOG[name].call(None, ["x"], {"start": 1, "end": -1} if name == "flatten" else {})
     x = torch.randn(4, 3, 5)
     once = eval(call, {"F": F, "torch": torch, "x": x})

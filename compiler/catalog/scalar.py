@@ -85,7 +85,6 @@ SCALAR = LayerSpec(
     shape=_shape,
     module=lambda inputs, args: None,
     call=_call,
-    accepts_int_input=True,
     example="x * 0.5",
 )
 
@@ -109,7 +108,6 @@ NEG = LayerSpec(
     shape=_neg_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"-{names[0]}",
-    accepts_int_input=True,
     example="-x",
 )
 

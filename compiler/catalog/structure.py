@@ -46,6 +46,7 @@ FLATTEN = LayerSpec(
     shape=_flatten_shape,
     module=lambda inputs, args: None,
     call=_flatten_call,
+    role="idempotent",
     example="flatten",
 )
 
@@ -229,6 +230,7 @@ IDENTITY = LayerSpec(
     shape=_same,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: names[0],
+    role="idempotent",
     example="identity",
 )
 
