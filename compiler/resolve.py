@@ -20,6 +20,8 @@ POISON = "<error>"
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
+MAX_BLOCK_DEPTH = 32  # blocks inside blocks; deeper nesting would exhaust Python's stack (docs/language.md)
+MAX_DIM = 2**31
 
 
 @dataclass
@@ -438,6 +440,8 @@ class Resolver:
                 self.unknown_name(arg.value.id, arg.value.span, scope, expect_value=True)
                 return POISON
         evaluated = self.constant_args(const_args, scope)
+        if len(evaluated) < len(const_args):  # already reported; binding the rest would only add noise
+            return POISON
         if callee in self.blocks:
             return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
         assert spec is not None
@@ -478,6 +482,15 @@ class Resolver:
                 span,
                 label="recursive use",
                 help="blocks cannot be recursive; repeat them with `* n` instead",
+            )
+            return POISON
+        if len(scope.block_stack) >= MAX_BLOCK_DEPTH:
+            self.err(
+                "E-limit",
+                f"blocks nested more than {MAX_BLOCK_DEPTH} deep (block `{name}` inside {' -> '.join(scope.block_stack[-3:])} ...)",
+                span,
+                label="nested too deeply",
+                help="flatten some of the blocks into their callers, or repeat one block with `* n`",
             )
             return POISON
         self.used_blocks.add(name)
@@ -692,6 +705,10 @@ class Resolver:
                     )
                 elif isinstance(dim.value, int) and dim.value < 1:
                     self.err("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span)
+                elif isinstance(dim.value, int) and dim.value > MAX_DIM:
+                    self.err(
+                        "E-limit", f"dimension sizes must be at most {MAX_DIM:,} (2**31), not {dim.value:,}", dim.span
+                    )
             values[decl.name] = decl.name
             input_nodes.append(
                 InputNode(id=decl.name, dtype=decl.dtype, dims=tuple(d.value for d in decl.dims), span=decl.span)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 import torch
 import torch.nn.functional as F
-from netspec.compiler import parse
+from netspec.compiler import parse, python_source
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.fmt import expr_text
+from netspec.compiler.parser import MAX_NESTING
 from netspec.compiler.pipeline import compile_text
+from netspec.compiler.resolve import MAX_BLOCK_DEPTH
 from netspec.compiler.source import SourceFile
 from netspec.runtime.load import load_text
 
+from tests.conftest import netc
 from tests.model_check import check_text
 
 HEADER = "model M\ninput x: float32[N, {width}]\ntask regression(outputs={out})\nlayers:\n"
@@ -172,3 +177,95 @@ def test_bool_negation_is_an_error_and_torch_agrees():
     assert "E-dtype" in [d.code for d in compile_text(text).diagnostics if d.is_error]
     with pytest.raises(NotImplementedError):
         _ = -torch.ones(2, dtype=torch.bool)
+
+
+# ---- defect 7: every literal that reaches generated code is a finite, bounded value -----------
+NOT_BUILDABLE = [
+    ("layernorm(eps=1e400)", "E-limit"),
+    ("leaky_relu(1e400)", "E-limit"),
+    ("leaky_relu(1e308 * 10 - 1e308 * 10)", "E-limit"),  # inf - inf
+    ("linear(10000000000000000000000)", "E-limit"),
+    ("linear(1099511627776)", "E-arg-type"),
+    ("h = relu\n(h * 1e400) -> linear(4)", "E-limit"),
+]
+
+
+@pytest.mark.parametrize(("body", "code"), NOT_BUILDABLE)
+def test_non_finite_and_huge_literals_are_errors_with_a_location(body, code):
+    result = compile_text(spec(body), "spec.net")
+    errors = [d for d in result.diagnostics if d.is_error]
+    assert code in [d.code for d in errors]
+    assert all(d.span.line >= 5 for d in errors)  # on the layer's line, not the file's start
+
+
+@pytest.mark.parametrize("setting", ["clip 1e400", "clip 1e300 * 1e300", "optimizer adam(lr=1e400)"])
+def test_non_finite_training_numbers_are_errors(setting):
+    text = spec("linear(4)") + f"train:\n    data digits\n    {setting}\n"
+    assert "E-limit" in [d.code for d in compile_text(text).diagnostics if d.is_error]
+
+
+def test_torch_rejects_the_non_finite_values_we_reject():
+    """The reason for the rule: PyTorch accepts inf here and produces a broken module or optimizer."""
+    with pytest.raises(ValueError):
+        torch.optim.Adam([torch.nn.Parameter(torch.ones(1))], lr=float("nan"))
+    y = torch.nn.LayerNorm(4, eps=float("inf"))(torch.randn(2, 4))
+    assert torch.equal(y, torch.zeros(2, 4))  # accepted, and the layer erases its input
+
+
+def test_every_literal_in_generated_code_round_trips(tmp_path):
+    """Each constant in the module's source is read back by ast.literal_eval as the value the graph holds."""
+    text = spec("linear(16) -> leaky_relu(0.1) -> layernorm(eps=1e-07)\nh = dropout(0.25)\nh * 1e-300 -> linear(4)")
+    _, code = python_source(SourceFile("spec.net", text))
+    tree = ast.parse(code)
+    numbers = [node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)]
+    assert {0.1, 1e-07, 0.25, 1e-300} <= set(numbers)
+    assert all(ast.literal_eval(repr(n)) == n for n in numbers if isinstance(n, int | float))
+
+
+# ---- defect 8: one-line specs that used to exhaust the stack or the int parser ---------------
+def _layers(line: str) -> str:
+    return spec(f"y = relu\n{line}", out=8)
+
+
+LIMITS = [
+    ("chain", _layers(" -> ".join(["relu"] * 2000)), None),
+    ("sum", _layers(" + ".join(["y"] * 490)), "E-limit"),
+    ("list", spec("reshape(" + "[" * 490 + "8" + "]" * 490 + ")", out=8), "E-limit"),
+    ("neg", _layers("-" * 976 + "y"), "E-limit"),
+    ("int", spec("linear(" + "9" * 4400 + ")"), "E-limit"),
+    ("int_times_float", "block b(c):\n    linear(c * c * c * c * 1.5)\n" + spec("b(99999)"), "E-limit"),
+    (
+        "blocks",
+        "".join(f"block b{i}(c):\n    b{i + 1}(c)\n" for i in range(200))
+        + "block b200(c):\n    linear(c)\n"
+        + spec("b0(8)", out=8),
+        "E-limit",
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "text", "code"), LIMITS, ids=[c[0] for c in LIMITS])
+def test_deep_or_huge_specs_give_a_located_diagnostic_or_work(name, text, code, tmp_path):
+    result = compile_text(text, "spec.net")
+    errors = [d for d in result.diagnostics if d.is_error]
+    if code is None:
+        assert result.ok, [d.message for d in errors]
+        python_source(SourceFile("spec.net", text))
+        assert netc_fmt_round_trips(text, tmp_path)
+    else:
+        assert errors and errors[0].code == code and errors[0].span.line > 1, [d.message for d in errors]
+
+
+def test_nesting_just_inside_the_limits_builds():
+    deep = "".join(f"block b{i}(c):\n    b{i + 1}(c)\n" for i in range(MAX_BLOCK_DEPTH - 1))
+    deep += f"block b{MAX_BLOCK_DEPTH - 1}(c):\n    linear(c) -> relu\n"
+    python_source(SourceFile("spec.net", deep + spec("b0(8) -> " + "-" * (MAX_NESTING - 2) + "relu", out=8)))
+
+
+def netc_fmt_round_trips(text: str, tmp_path) -> bool:
+    path = tmp_path / "spec.net"
+    path.write_text(text)
+    assert netc("fmt", str(path)).code == 0
+    again = path.read_text()
+    assert netc("fmt", "--check", str(path)).code == 0
+    return compile_text(again).ok
