@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import warnings
 
 import pytest
 import torch
@@ -269,3 +270,97 @@ def netc_fmt_round_trips(text: str, tmp_path) -> bool:
     again = path.read_text()
     assert netc("fmt", "--check", str(path)).code == 0
     return compile_text(again).ok
+
+
+# ---- defect 6: every "PyTorch would ..." note is what PyTorch does --------------------------
+RANKED = {
+    "conv1d": "conv1d(4, 3)",
+    "conv2d": "conv2d(4, 3)",
+    "conv3d": "conv3d(4, 3)",
+    "conv_transpose1d": "conv_transpose1d(4, 3)",
+    "conv_transpose2d": "conv_transpose2d(4, 3)",
+    "maxpool1d": "maxpool1d(2)",
+    "maxpool2d": "maxpool2d(2)",
+    "avgpool2d": "avgpool2d(2)",
+    "rnn": "rnn(4)",
+    "lstm": "lstm(4)",
+    "gru": "gru(4)",
+    "dropout1d": "dropout1d(0.5)",
+    "dropout2d": "dropout2d(0.5)",
+    "last": "last",
+}
+SIZE = 6
+
+
+def _rank_spec(rank: int, layer: str) -> str:
+    dims = ", ".join(["N"] + [str(SIZE)] * (rank - 1))
+    return f"model M\ninput x: float32[{dims}]\ntask regression(outputs=1)\nlayers:\n    {layer}\n    flatten -> linear(1)\n"
+
+
+def _torch_layer(op: str, call_text: str):
+    """The module and call netc emits for this layer, made from a rank it accepts."""
+    for rank in range(2, 6):
+        result = compile_text(_rank_spec(rank, call_text))
+        if result.checked is not None:
+            (node,) = [n for n in result.checked.graph.nodes if n.op == op]
+            made = CATALOG[op].module([result.checked.types[i] for i in node.inputs], node.args)
+            module = eval(f"{made[0]}({', '.join(made[1])})", {"nn": torch.nn}) if made else None
+            return module, CATALOG[op].call("m", ["x"], node.args)
+    raise AssertionError(f"no rank builds {call_text}")
+
+
+@pytest.mark.parametrize("op", sorted(RANKED))
+def test_every_pytorch_note_on_a_wrong_rank_is_what_torch_does(op):
+    module, call = _torch_layer(op, RANKED[op])
+    checked = 0
+    for rank in range(1, 7):
+        result = compile_text(_rank_spec(rank, RANKED[op]))
+        notes = [n for d in result.diagnostics if d.is_error for n in d.notes if "PyTorch would" in n]
+        if not notes:
+            continue
+        (note,) = notes
+        x = (torch.ones if op.startswith("dropout") else torch.randn)(*([SIZE] * rank))
+        if module is not None:
+            module.train()
+        try:
+            with torch.no_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = eval(call, {"m": module, "x": x, "F": F, "torch": torch})
+            ran = True
+        except (RuntimeError, ValueError, IndexError):
+            ran = False
+        assert ran == ("would raise" not in note), (op, rank, note)
+        if "unbatched" in note and "channels" in note:
+            assert out.dim() == rank  # an unbatched [C, ...] sample: the batch dim was read as channels
+        if "rows along the last dim" in note:
+            assert _constant_zero_slices(out, out.reshape(-1, out.shape[-1]))
+        if "single elements" in note:
+            assert not _constant_zero_slices(out, out.reshape(-1, out.shape[-1]))
+        if "[N, C] slices" in note:
+            assert _constant_zero_slices(out, out.reshape(SIZE * SIZE, -1))
+        if "pick the last feature" in note:
+            assert torch.equal(out, x[:, -1])
+        checked += 1
+    assert checked, f"{op}: no wrong rank gave a PyTorch note"
+
+
+def _constant_zero_slices(out, rows) -> bool:
+    """Each row is zeroed whole or kept whole (input of ones, dropout in train mode)."""
+    assert (out == 0).any() and (out != 0).any()
+    return all(bool((row == 0).all()) or bool((row != 0).all()) for row in rows)
+
+
+def test_lstm_on_rank_2_reads_the_batch_as_time():
+    note = next(n for d in compile_text(_rank_spec(2, "lstm(4)")).diagnostics for n in d.notes)
+    assert "time" in note
+    lstm = torch.nn.LSTM(SIZE, 4, batch_first=True)
+    out, (h, _) = lstm(torch.randn(7, SIZE))  # 7 rows: one sequence of 7 steps, not a batch of 7
+    assert out.shape == (7, 4) and h.shape == (1, 4)
+
+
+def test_the_float_input_note_is_true():
+    """`need_float`'s note: PyTorch runs some such layers on integers and refuses others."""
+    ids = torch.ones(2, 3, dtype=torch.int64)
+    assert F.relu(ids).dtype == torch.int64
+    with pytest.raises(RuntimeError):
+        F.gelu(ids)
