@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 
@@ -167,26 +168,34 @@ class _Formatter:
     def with_comments(self) -> str:
         comments = list(self.program.comments)
         full_line = [c for c in comments if not self.source.line_text(c.line)[: c.column - 1].strip()]
-        trailing = [c for c in comments if c not in full_line]
-        origins = [ln.origin for ln in self.lines if ln.origin is not None]
+        full_ids = {id(c) for c in full_line}
+        trailing = [c for c in comments if id(c) not in full_ids]
+        origins = sorted({ln.origin for ln in self.lines if ln.origin is not None})
+        # a trailing comment goes to the first output line of the greatest origin at or before it
+        by_origin: dict[int, list[ir.Comment]] = {}
+        orphans: list[ir.Comment] = []
+        for c in trailing:
+            at = bisect.bisect_right(origins, c.line) - 1
+            if at < 0:
+                orphans.append(c)
+            else:
+                by_origin.setdefault(origins[at], []).append(c)
         out: list[str] = []
         pending = sorted(full_line, key=lambda c: c.line)
+        next_pending = 0
         for line in self.lines:
             if line.origin is None:
                 out.append("")
                 continue
             indent = line.text[: len(line.text) - len(line.text.lstrip())]
             # a blank separator line stays above the comments that lead into this line
-            while pending and pending[0].line < line.origin:
-                out.append(indent + pending.pop(0).text)
-            next_origin = min((o for o in origins if o > line.origin), default=None)
-            mine = [c for c in trailing if c.line >= line.origin and (next_origin is None or c.line < next_origin)]
-            for c in mine:
-                trailing.remove(c)
-            text = line.text + "".join(f"  {c.text}" for c in mine)
-            out.append(text)
-        out += [c.text for c in pending]
-        out += [c.text for c in trailing]
+            while next_pending < len(pending) and pending[next_pending].line < line.origin:
+                out.append(indent + pending[next_pending].text)
+                next_pending += 1
+            mine = by_origin.pop(line.origin, [])
+            out.append(line.text + "".join(f"  {c.text}" for c in mine))
+        out += [c.text for c in pending[next_pending:]]
+        out += [c.text for c in orphans]
         return _tidy(out)
 
 
