@@ -1,8 +1,8 @@
 """The TextMate grammar for editors (VS Code, and any editor reading .tmLanguage.json), built from the vocabulary.
 
 editors/vscode/syntaxes/netspec.tmLanguage.json is this function's output; tests/test_editor.py keeps the
-file current, so a new keyword or layer is highlighted once the file is regenerated with
-`python -m netspec.lsp.textmate > editors/vscode/syntaxes/netspec.tmLanguage.json`.
+file current, so a new keyword or layer is highlighted once the file is regenerated (`NETC_UPDATE_SNAPSHOTS=1
+pytest tests/test_editor.py`, or `python -m netspec.lsp.textmate > editors/vscode/syntaxes/netspec.tmLanguage.json`).
 """
 
 from __future__ import annotations
