@@ -104,3 +104,79 @@ def test_a_feature_crash_returns_an_empty_answer(monkeypatch: pytest.MonkeyPatch
     )
     assert handler(params) is None
     assert "hover bug" in logged[-1].message
+
+
+def _texts() -> list[tuple[str, str]]:
+    """Every shipped spec and test case, and each spec cut after every line (what the editor sees while typing)."""
+    texts = []
+    for path in sorted((ROOT / "specs").glob("*.net")):
+        text = path.read_text()
+        lines = text.split("\n")
+        texts += [(f"{path.name}[:{n}]", "\n".join(lines[:n])) for n in range(1, len(lines))]
+        texts.append((path.name, text))
+    for path in sorted((ROOT / "tests" / "cases").rglob("*.net")):
+        texts.append((path.name, path.read_bytes().decode("utf-8", errors="replace")))
+    return texts
+
+
+def test_every_feature_answers_everywhere_without_raising():
+    """Hints, outline, hover, completion and symbol lookup at every position of every (partial) spec."""
+    from netspec.lsp.completion import complete
+    from netspec.lsp.hints import line_shapes
+    from netspec.lsp.outline import outline
+
+    answered = 0
+    for name, text in _texts():
+        analysis = analyze(text, name)
+        line_shapes(analysis)
+        outline(analysis.compilation.program)
+        for number, line in enumerate(text.split("\n"), start=1):
+            for column in range(1, len(line) + 2, 3):
+                hover_text(analysis, number, column)
+                analysis.symbols.at(number, column)
+                complete(text, number - 1, column - 1, analysis.symbols)
+                answered += 1
+    assert answered > 5000
+
+
+# the quick fixes these diagnostic cases get (a new case may get any fix that passes the check below)
+EXPECTED_FIXES = {
+    "assert_wrong.net": ["Replace `[N, 32, 14, 14]` with `[N, 32, 13, 13]`"],
+    "flatten_missing.net": ["Insert `flatten ->` before `linear(10)`"],
+    "logits_sigmoid_binary.net": ["Remove `sigmoid`"],
+    "logits_softmax.net": ["Remove `softmax`"],
+    "shape_wrong_in_features.net": [
+        "Replace `linear(1500 -> 128)` with `linear(128)`",
+        "Replace `linear(1500 -> 128)` with `linear(1600 -> 128)`",
+    ],
+    "task_output_mismatch.net": ["Append `-> linear(10)`"],
+    "task_unknown.net": ["Replace `multiclas` with `multiclass`"],
+    "train_unknown.net": ["Replace `optimiser` with `optimizer`"],
+    "unknown_arg.net": ["Replace `kernal` with `kernel`"],
+    "unknown_layer.net": ["Replace `conv2dd` with `conv2d`"],
+    "unknown_value.net": ["Replace `z` with `y`"],
+    "unknown_value_chain.net": ["Replace `hh` with `h`"],
+    "warn_linear_linear.net": ["Insert `relu ->` before `linear(2)`"],
+}
+
+
+def test_every_quick_fix_for_the_test_cases_removes_its_diagnostic():
+    """Each diagnostic case: exactly the expected fixes are offered, and applying one removes its diagnostic."""
+    from netspec.compiler import compile_text
+
+    from netspec.lsp.fixes import fixes_for
+
+    offered = {}
+    for path in sorted((ROOT / "tests" / "cases").rglob("*.net")):
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        analysis = analyze(text, path.name)
+        for diagnostic in analysis.compilation.diagnostics:
+            for fix in fixes_for(diagnostic, analysis.source):
+                after = compile_text(convert.apply_edits(text, list(fix.edits)), path.name).diagnostics
+                assert not any(d.code == diagnostic.code and d.message == diagnostic.message for d in after), fix
+                offered.setdefault(path.name, []).append(fix.title)
+    assert {name: offered.get(name) for name in EXPECTED_FIXES} == EXPECTED_FIXES
+    # help texts that name no exact edit for the span get none: W-repeat's `(linear(16) -> relu) * 3` is for a
+    # wider piece than its span `relu * 3`; "go through `embedding` first" is no replacement for the linear;
+    # "comments start with `#`" is no replacement for a stray byte
+    assert {"warn_repeat_relu.net", "dtype_tokens_to_linear.net", "file_not_utf8.net"}.isdisjoint(offered)

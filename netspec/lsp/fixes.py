@@ -91,7 +91,7 @@ def _candidates(diagnostic: Diagnostic, source: SourceFile) -> Iterator[Fix]:
         text = snippet.strip()
         if text.startswith(":") and here.startswith("["):
             text = text[1:].strip()  # `: [N, 64, 4, 4]` for an assertion whose span is the list
-        if "replace" in modes and here and text != here:
+        if "replace" in modes and here and text != here and _same_form(here, text):
             yield Fix(f"Replace `{here}` with `{text}`", ((span, text),))
         chain = text.strip("-> ").strip()
         if not _NAME.match(chain):
@@ -100,6 +100,17 @@ def _candidates(diagnostic: Diagnostic, source: SourceFile) -> Iterator[Fix]:
             yield Fix(f"Insert `{chain} ->` before `{here}`", ((before, f"{chain} -> "),))
         if "after" in modes:
             yield Fix(f"Append `-> {chain}`", ((after, f" -> {chain}"),))
+
+
+def _same_form(here: str, text: str) -> bool:
+    """A replacement that is the same kind of thing as the text it replaces: a name for a name, a call of the same
+    layer for a call, a shape for a shape. (A suggestion for a wider piece than the span is not applied to the span.)"""
+    if _NAME.fullmatch(here):
+        return _NAME.fullmatch(text) is not None
+    if here.startswith("["):
+        return text.startswith("[")
+    callee = _NAME.match(here)
+    return callee is not None and _NAME.match(text) is not None and _NAME.match(text).group() == callee.group()
 
 
 def _same(a: Diagnostic, b: Diagnostic) -> bool:
