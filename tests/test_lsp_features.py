@@ -180,3 +180,20 @@ def test_every_quick_fix_for_the_test_cases_removes_its_diagnostic():
     # wider piece than its span `relu * 3`; "go through `embedding` first" is no replacement for the linear;
     # "comments start with `#`" is no replacement for a stray byte
     assert {"warn_repeat_relu.net", "dtype_tokens_to_linear.net", "file_not_utf8.net"}.isdisjoint(offered)
+
+
+def test_a_malformed_message_is_one_line_on_stderr_and_the_server_exits_cleanly_at_eof():
+    import os
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "netspec", "lsp"],
+        input=b"Content-Length: 5\r\n\r\n{bad}",
+        capture_output=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=60,
+    )
+    assert done.returncode == 0
+    assert b"Traceback" not in done.stderr
+    assert done.stderr.decode().startswith("netc lsp: error: Unable to handle message (JSONDecodeError")

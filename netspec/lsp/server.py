@@ -389,8 +389,21 @@ def _document_symbol(analysis: Analysis, entry: Entry, encoding: str) -> lsp.Doc
     )
 
 
+class _OneLine(logging.Formatter):
+    """stderr is the editor's output panel: one line per problem, the exception's message instead of a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        text = f"netc lsp: {record.levelname.lower()}: {record.getMessage()}"
+        if record.exc_info and record.exc_info[1] is not None:
+            exc = record.exc_info[1]
+            text += f" ({type(exc).__name__}: {exc})"
+        return text
+
+
 def main() -> int:
     """Serve over stdio until the client exits."""
-    logging.basicConfig(level=logging.WARNING)
+    handler = logging.StreamHandler()
+    handler.setFormatter(_OneLine())
+    logging.basicConfig(level=logging.WARNING, handlers=[handler])
     build_server().start_io()
     return 0
