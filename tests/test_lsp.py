@@ -267,6 +267,12 @@ async def test_hover_shows_shape_params_pytorch_and_doc(client: LanguageClient):
     )
     assert "`[N, 1, 8, 8]`" in result.contents.value
 
+    # train settings and their choices: the signature with defaults (`    optimizer adam(lr=1e-3)`, line 17)
+    result = await client.text_document_hover_async(
+        lsp.HoverParams(text_document=doc(uri), position=lsp.Position(line=16, character=16))
+    )
+    assert "`adam(lr=0.001, weight_decay=0.0)`" in result.contents.value
+
 
 async def test_completion_offers_layers_arguments_blocks_values_settings_and_data(client: LanguageClient):
     text = (ROOT / "specs" / "resnet18.net").read_text() + "\ntrain:\n    data \n    \n"

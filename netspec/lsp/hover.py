@@ -7,8 +7,9 @@ from netspec.compiler.graph import LayerNode
 from netspec.compiler.source import Span
 from netspec.compiler.tensor_types import show_shape
 from netspec.lsp.analysis import Analysis
+from netspec.lsp.completion import SCALAR_SETTINGS, SETTING_CHOICES, TASK_SCHEMAS
 from netspec.lsp.convert import contains, span_size
-from netspec.lsp.describe import literal, pytorch_form, signature
+from netspec.lsp.describe import argument_doc, literal, pytorch_form, signature
 from netspec.lsp.symbols import Symbol
 
 MAX_USES = 4  # a block's line is computed once per use of the block; list this many
@@ -126,8 +127,22 @@ def _catalog_word(analysis: Analysis, line: int, column: int) -> tuple[str, Span
     while end < len(text) and (text[end].isalnum() or text[end] == "_"):
         end += 1
     word = text[start:end]
-    spec = CATALOG.get(word)
-    if spec is None:
-        return None
     span = Span(line=line, column=start + 1, end_line=line, end_column=end + 1)
-    return f"**{spec.name}** — {spec.doc}\n\n`{signature(spec.name, spec.args)}`\n\nExample: `{spec.example}`", span
+    spec = CATALOG.get(word)
+    if spec is not None:
+        return f"**{spec.name}** — {spec.doc}\n\n`{signature(spec.name, spec.args)}`\n\nExample: `{spec.example}`", span
+    described = _setting_word(word, text[:start].split())
+    return None if described is None else (described, span)
+
+
+def _setting_word(word: str, before: list[str]) -> str | None:
+    """A task kind, a train setting or one of its choices (a data set, an optimizer...): its signature."""
+    if before[:1] == ["task"] and word in TASK_SCHEMAS:
+        return f"**task {word}**\n\n`{signature(word, TASK_SCHEMAS[word])}`"
+    if not before and word in SETTING_CHOICES:
+        return f"**{word}** (train setting): one of " + ", ".join(f"`{c}`" for c in SETTING_CHOICES[word])
+    if not before and word in SCALAR_SETTINGS:
+        return f"**{word}** (train setting): {argument_doc(SCALAR_SETTINGS[word]).split('; ', 1)[0]}"
+    if len(before) == 1 and word in SETTING_CHOICES.get(before[0], {}):
+        return f"**{before[0]} {word}**\n\n`{signature(word, SETTING_CHOICES[before[0]][word])}`"
+    return None
