@@ -306,6 +306,20 @@ async def test_completion_offers_layers_arguments_blocks_values_settings_and_dat
     assert {"optimizer", "batch_size", "epochs", "data"} <= set(items)
 
 
+async def test_completion_after_a_colon_offers_the_shape_the_line_computes(client: LanguageClient):
+    text = (ROOT / "specs" / "digits_cnn.net").read_text()
+    uri = await open_doc(client, "assert_complete.net", text)
+    typed = text.replace("-> batchnorm -> relu\n", "-> batchnorm -> relu : \n", 1)  # line 8: a syntax error now
+    await published(client, uri, change(client, uri, typed))
+    line = typed.split("\n")[7]
+    result = await client.text_document_completion_async(
+        lsp.CompletionParams(text_document=doc(uri), position=lsp.Position(line=7, character=len(line)))
+    )
+    assert [item.label for item in result.items] == ["[N, 32, 8, 8]"]
+    fixed = typed.replace("relu : \n", "relu : [N, 32, 8, 8]\n", 1)
+    assert await published(client, uri, change(client, uri, fixed)) == []
+
+
 async def test_definition_references_and_rename(client: LanguageClient):
     text = (ROOT / "specs" / "resnet18.net").read_text()
     uri = await open_doc(client, "rename.net", text)

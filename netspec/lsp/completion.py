@@ -167,12 +167,24 @@ def _keywords(line_prefix: str) -> list[Item]:
     return [Item(word, "keyword") for word in vocabulary.keywords() if word != "out"]
 
 
-def complete(text: str, line: int, character: int, symbols: SymbolIndex) -> list[Item]:
-    """Completions at 0-based (line, character) of `text`."""
+def complete(
+    text: str, line: int, character: int, symbols: SymbolIndex, shapes: dict[int, tuple[str, ...]] | None = None
+) -> list[Item]:
+    """Completions at 0-based (line, character) of `text`; `shapes` are the layer lines' shapes (1-based lines)
+    from the last analysis that had them, offered after a `:` that starts a shape assertion."""
     lines = text.split("\n")
     current = lines[line] if line < len(lines) else ""
     prefix = current[:character]
     context = _section(lines, line)
+    if context.section in ("layers", "block") and re.search(r"[\w)\]]\s*:\s*\[?$", prefix) and shapes:
+        known = shapes.get(line + 1, ())
+        opened = prefix.rstrip().endswith("[")
+        # one shape for every use of the line, or no assertion holds for all of them
+        return [
+            Item(s, "shape", "the shape this line computes", "", s[1:] if opened else s)
+            for s in known
+            if len(known) == 1
+        ]
     stripped = prefix.lstrip()
     first = stripped.split(None, 1)[0] if stripped else ""
     if first in vocabulary.keywords() and " " in stripped and first != "out":

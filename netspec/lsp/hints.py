@@ -45,12 +45,13 @@ def _line_outputs(graph: Graph, types: dict[str, TensorType]) -> dict[tuple[str,
     return {key: value for key, value in last.items() if value[1] in types}
 
 
-def line_shapes(analysis: Analysis) -> list[LineShape]:
+def line_shapes(analysis: Analysis, *, asserted_too: bool = False) -> list[LineShape]:
+    """Each layer line's shape; lines whose shape assertion already states it are left out unless `asserted_too`."""
     graph = analysis.graph
     if graph is None:
         return []
     types = analysis.types
-    asserted = {a.span.end_line for a in graph.assertions}
+    asserted = set() if asserted_too else {a.span.end_line for a in graph.assertions}
     by_line: dict[int, tuple[Span, list[str]]] = {}
     for (_, line), (span, node_id) in sorted(_line_outputs(graph, types).items(), key=lambda kv: kv[0][1]):
         if line in asserted:

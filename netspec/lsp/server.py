@@ -45,6 +45,7 @@ _COMPLETION_KINDS = {
     "choice": lsp.CompletionItemKind.EnumMember,
     "argument": lsp.CompletionItemKind.Field,
     "dtype": lsp.CompletionItemKind.TypeParameter,
+    "shape": lsp.CompletionItemKind.Value,
 }
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,6 +56,7 @@ class NetspecServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("netc", __version__)
         self.analyses: dict[str, Analysis] = {}
+        self.shaped: dict[str, Analysis] = {}  # the last analysis with a graph (a line being typed rarely has one)
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.debounce_s = DEFAULT_DEBOUNCE_S
 
@@ -78,6 +80,8 @@ class NetspecServer(LanguageServer):
             self.log(f"netc: internal error while checking {uri}:\n{traceback.format_exc()}", lsp.MessageType.Error)
             return last
         self.analyses[uri] = fresh
+        if fresh.graph is not None:
+            self.shaped[uri] = fresh
         return fresh
 
     def check(self, uri: str) -> None:
@@ -196,6 +200,7 @@ def build_server() -> NetspecServer:
         if (handle := server.pending.pop(uri, None)) is not None:
             handle.cancel()
         server.analyses.pop(uri, None)
+        server.shaped.pop(uri, None)
         server.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
@@ -231,13 +236,17 @@ def build_server() -> NetspecServer:
             range=convert.to_range(analysis.source, found[1], server.encoding),
         )
 
-    @server.feature(lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["(", ",", ">", " ", "="]))
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=["(", ",", ">", " ", "=", ":", "["])
+    )
     @_guard(server)
     def complete(params: lsp.CompletionParams) -> lsp.CompletionList | None:
         analysis = server.analysis(params.text_document.uri)
         document = server.workspace.get_text_document(params.text_document.uri)
         symbols = analysis.symbols if analysis is not None else completion.SymbolIndex()
-        items = completion.complete(document.source, params.position.line, params.position.character, symbols)
+        shaped = server.shaped.get(params.text_document.uri)
+        shapes = {h.line: h.shapes for h in line_shapes(shaped, asserted_too=True)} if shaped is not None else None
+        items = completion.complete(document.source, params.position.line, params.position.character, symbols, shapes)
         return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i) for i in items])
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
