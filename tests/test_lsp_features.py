@@ -197,3 +197,15 @@ def test_a_malformed_message_is_one_line_on_stderr_and_the_server_exits_cleanly_
     assert done.returncode == 0
     assert b"Traceback" not in done.stderr
     assert done.stderr.decode().startswith("netc lsp: error: Unable to handle message (JSONDecodeError")
+
+
+def test_a_slow_check_stretches_the_pause_before_the_next_one():
+    server = server_module.build_server()
+    server.debounce_s = 0.075
+    assert server.delay("file:///a.net") == 0.075
+    server.check_s["file:///a.net"] = 0.4  # a big spec: its last check took 400 ms
+    assert server.delay("file:///a.net") == 0.4
+    server.check_s["file:///a.net"] = 30.0
+    assert server.delay("file:///a.net") == server_module.MAX_DELAY_S
+    server.debounce_s = 0
+    assert server.delay("file:///a.net") == 0

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import re
+import time
 import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +26,7 @@ from netspec.lsp.hover import hover_text
 from netspec.lsp.outline import Entry, outline
 
 DEFAULT_DEBOUNCE_S = 0.075
+MAX_DELAY_S = 1.0
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _SYMBOL_KINDS = {
     "model": lsp.SymbolKind.Class,
@@ -59,6 +61,7 @@ class NetspecServer(LanguageServer):
         self.shaped: dict[str, Analysis] = {}  # the last analysis with a graph (a line being typed rarely has one)
         self.pending: dict[str, asyncio.TimerHandle] = {}
         self.debounce_s = DEFAULT_DEBOUNCE_S
+        self.check_s: dict[str, float] = {}  # how long each document's last check took
 
     @property
     def encoding(self) -> str:
@@ -87,7 +90,9 @@ class NetspecServer(LanguageServer):
     def check(self, uri: str) -> None:
         """Check the document and publish its diagnostics."""
         self.pending.pop(uri, None)
+        start = time.perf_counter()
         result = self.analysis(uri)  # the same text as last time is not checked again
+        self.check_s[uri] = time.perf_counter() - start
         if result is None:
             return
         diagnostics = [_diagnostic(result, d, uri, self.encoding) for d in result.compilation.diagnostics]
@@ -96,15 +101,23 @@ class NetspecServer(LanguageServer):
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
         )
 
+    def delay(self, uri: str) -> float:
+        """The pause to wait for: the debounce, or as long as the document's last check took (at most a second),
+        so that a big spec is not re-checked on every keystroke while its checks fall behind the typing."""
+        if self.debounce_s <= 0:
+            return 0.0
+        return max(self.debounce_s, min(self.check_s.get(uri, 0.0), MAX_DELAY_S))
+
     def schedule(self, uri: str) -> None:
-        """Debounce: check once typing pauses for `debounce_s`, not on every keystroke."""
+        """Debounce: check once typing pauses, not on every keystroke."""
         if (handle := self.pending.pop(uri, None)) is not None:
             handle.cancel()
-        if self.debounce_s <= 0:
+        delay = self.delay(uri)
+        if delay <= 0:
             self.check(uri)
             return
         loop = asyncio.get_running_loop()
-        self.pending[uri] = loop.call_later(self.debounce_s, _guarded_check, self, uri)
+        self.pending[uri] = loop.call_later(delay, _guarded_check, self, uri)
 
 
 def _guarded_check(server: NetspecServer, uri: str) -> None:
