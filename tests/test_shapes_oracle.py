@@ -28,10 +28,9 @@ EXAMPLES = int(os.environ.get("NETC_ORACLE_EXAMPLES", "150"))
 ORACLE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 # Verdicts where netc is deliberately stricter than PyTorch (documented in docs/design.md):
-# E-flatten (torch applies Linear to the last dim of a feature map) and E-symbolic (the module cannot
-# be built without the size). Every other such case carries a note starting "PyTorch would ...",
-# which tells the user what PyTorch would have done instead.
-STRICTER = {"E-flatten", "E-symbolic"}
+# E-symbolic (the module cannot be built without the size). Every other such case carries a note
+# starting "PyTorch would ...", which tells the user what PyTorch would have done instead.
+STRICTER = {"E-symbolic"}
 
 
 def check_spec(text: str, seed: int = 0) -> str:
@@ -50,7 +49,7 @@ def check_spec(text: str, seed: int = 0) -> str:
     symbols = sorted(graph_symbols(graph) - {"N"})
     envs = [{"N": n, **{s: rng.randint(1, 40) for s in symbols}} for n in (1, 2, 3)]
     # stacked strided transposed convolutions grow sizes geometrically: keep torch's side small
-    envs = [env for env in envs if _largest(types, env) <= MAX_ELEMENTS]
+    envs = [env for env in envs if _largest(types, env) <= MAX_ELEMENTS and _in_domain(graph, types, env)]
     if not envs:
         return "too-large"
     modules = build_modules(graph, types)
@@ -102,6 +101,18 @@ def _largest(types, env) -> int:
     return largest
 
 
+def _in_domain(graph, types, env) -> bool:
+    """instancenorm is documented to need more than one spatial element; a symbol set to 1 leaves that domain."""
+    for node in graph.nodes:
+        if node.op == "instancenorm" and node.inputs[0] in types:
+            size = 1
+            for d in types[node.inputs[0]].shape[2:]:
+                size *= evaluate(d, env)
+            if size == 1:
+                return False
+    return True
+
+
 def _stricter_by_design(diag) -> bool:
     """netc explains, in a note, when PyTorch would have run the spec (often silently wrong)."""
     return diag.code in STRICTER or any(note.startswith("PyTorch would") for note in diag.notes)
@@ -124,12 +135,15 @@ INPUTS = {
 
 # layers that fit a tensor of each rank (the generator picks these 4 times in 5) and the rank they give
 FITS = {
-    2: ["linear", "batchnorm", "layernorm", "dropout", "relu", "gelu", "tanh", "softmax", "reshape", "embedding"],
+    2: ["linear", "batchnorm", "layernorm", "dropout", "relu", "gelu", "tanh", "softmax", "reshape", "embedding",
+        "relu6", "hardswish", "prelu", "glu", "groupnorm", "celu", "softsign"],
     3: ["conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d", "adaptive_avgpool1d", "adaptive_maxpool1d", "rnn", "lstm", "gru",
-        "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout1d", "silu"],
+        "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout1d", "silu", "instancenorm", "hardtanh",
+        "logsigmoid", "glu"],
     4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
-        "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax"],
-    5: ["conv3d", "batchnorm", "flatten", "relu"],
+        "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax",
+        "hardsigmoid", "layernorm2d", "groupnorm", "instancenorm", "prelu", "linear"],
+    5: ["conv3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm"],
 }  # fmt: skip
 ALL_LAYERS = sorted({name for names in FITS.values() for name in names} | {"dropout"})
 
@@ -185,7 +199,31 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
     if choice in ("dropout", "dropout1d", "dropout2d"):
         return f"{choice}(0.5)", rank
     if choice == "layernorm":
-        return draw(st.sampled_from(["layernorm", "layernorm(dims=2)", "layernorm(affine=false)"])), rank
+        size, sizes = draw(small), draw(st.lists(small, min_size=2, max_size=2))
+        forms = ["layernorm", "layernorm(dims=2)", "layernorm(affine=false)", "layernorm(bias=false, eps=1e-3)"]
+        return draw(st.sampled_from([*forms, f"layernorm({size})", f"layernorm([{sizes[0]}, {sizes[1]}])"])), rank
+    if choice in ("batchnorm", "layernorm2d", "instancenorm"):
+        extra = {
+            "batchnorm": ["eps=1e-3", "momentum=0.2, affine=false"],
+            "layernorm2d": ["eps=1e-6", "affine=false"],
+            "instancenorm": ["affine=true", "track_running_stats=true", "affine=true, eps=1e-3"],
+        }[choice]
+        written = draw(st.sampled_from(["", f"{draw(small)}"]))
+        args = ", ".join(a for a in (written, draw(st.sampled_from(["", *extra]))) if a)
+        return (f"{choice}({args})" if args else choice), rank
+    if choice == "groupnorm":
+        groups = draw(st.integers(1, 3))
+        return draw(st.sampled_from([f"groupnorm({groups})", f"groupnorm({groups}, {draw(small)})"])), rank
+    if choice == "prelu":
+        return draw(st.sampled_from(["prelu", f"prelu({draw(small)})", "prelu(init=0.1)"])), rank
+    if choice == "glu":
+        return draw(st.sampled_from(["glu", "glu(dim=1)", "glu(dim=-2)"])), rank
+    if choice == "hardtanh":
+        return draw(st.sampled_from(["hardtanh", "hardtanh(-2, 3)", "hardtanh(min=0.5, max=0.5)"])), rank
+    if choice == "gelu":
+        return draw(st.sampled_from(["gelu", "gelu(approximate=tanh)"])), rank
+    if choice == "celu":
+        return draw(st.sampled_from(["celu", "celu(alpha=0.5)"])), rank
     if choice == "embedding":
         return f"embedding(vocab={draw(st.integers(2, 20))}, dim={draw(ch)})", rank + 1
     if choice in ("rnn", "lstm", "gru"):

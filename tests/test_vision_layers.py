@@ -1,0 +1,166 @@
+"""The vision layers and the norm/linear rules of issue #10 (defects 4, 5), each checked against real PyTorch."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import torch
+from netspec.compiler.pipeline import compile_text
+from netspec.runtime.load import load_text
+from torch import nn
+
+
+def spec(input_decl: str, layers: str, task: str = "regression(outputs=3)") -> str:
+    body = "\n".join(f"    {line}" for line in layers.strip().splitlines())
+    return f"model M\ninput x: float32{input_decl}\ntask {task}\nlayers:\n{body}\n"
+
+
+def errors(text: str) -> list:
+    return [d for d in compile_text(text).diagnostics if d.is_error]
+
+
+def built(text: str) -> nn.Module:
+    loaded = load_text(text)
+    return loaded.model_class()
+
+
+# ---- defect 4: the feature count first, as PyTorch writes it -----------------------------
+
+
+def test_batchnorm_feature_count_is_checked_not_taken_for_eps():
+    (diag,) = errors(spec("[N, 36]", "batchnorm(2048) -> linear(3)"))
+    assert diag.code == "E-shape" and "expects 2048 features" in diag.message and "has 36" in diag.message
+    assert "batchnorm(36)" in diag.help
+    model = built(spec("[N, 36]", "batchnorm(36) -> linear(3)"))
+    assert isinstance(model.bn1, nn.BatchNorm1d) and model.bn1.num_features == 36 and model.bn1.eps == 1e-5
+
+
+def test_eps_is_keyword_only():
+    (diag,) = errors(spec("[N, 36]", "batchnorm(1e-3) -> linear(3)"))
+    assert diag.code == "E-arg-type" and "integer" in diag.message
+    model = built(spec("[N, 36]", "batchnorm(eps=1e-3) -> linear(3)"))
+    assert model.bn1.eps == 1e-3
+
+
+@pytest.mark.parametrize(
+    ("layers", "size"),
+    [("layernorm(2304)", 2304), ("layernorm([6, 2304])", (6, 2304)), ("layernorm(dims=2)", (6, 2304))],
+)
+def test_layernorm_takes_pytorchs_normalized_shape(layers, size):
+    model = built(spec("[N, 6, 2304]", f"{layers} -> flatten -> linear(3)"))
+    want = nn.LayerNorm(size)
+    assert model.ln1.normalized_shape == want.normalized_shape
+    assert sum(p.numel() for p in model.ln1.parameters()) == sum(p.numel() for p in want.parameters())
+
+
+def test_layernorm_wrong_size_is_an_error_with_the_right_one():
+    (diag,) = errors(spec("[N, 6, 24]", "layernorm(25) -> flatten -> linear(3)"))
+    assert "layernorm(24)" in diag.help
+    (diag,) = errors(spec("[N, 6, 24]", "layernorm([6, 24], dims=1) -> flatten -> linear(3)"))
+    assert diag.code == "E-arg-type"
+
+
+@pytest.mark.parametrize(
+    ("layers", "torch_layer"),
+    [
+        ("groupnorm(4, 16)", nn.GroupNorm(4, 16)),
+        ("groupnorm(2, eps=1e-3)", nn.GroupNorm(2, 16, eps=1e-3)),
+        ("instancenorm(16, affine=true)", nn.InstanceNorm2d(16, affine=True)),
+        ("instancenorm(track_running_stats=true)", nn.InstanceNorm2d(16, track_running_stats=True)),
+        ("layernorm2d(16, eps=1e-6)", None),
+        ("batchnorm(16, momentum=0.01)", nn.BatchNorm2d(16, momentum=0.01)),
+        ("prelu(16)", nn.PReLU(16)),
+        ("prelu", nn.PReLU()),
+    ],
+)
+def test_norm_and_learned_activation_modules_equal_pytorchs(layers, torch_layer):
+    torch.manual_seed(0)
+    model = built(spec("[N, 16, 5, 5]", f"{layers} -> flatten -> linear(3)"))
+    layer = next(m for m in model.children() if not isinstance(m, nn.Linear))
+    x = torch.randn(2, 16, 5, 5)
+    if torch_layer is None:  # torchvision's LayerNorm2d: nn.LayerNorm over C, channels-last
+        from torchvision.models.convnext import LayerNorm2d
+
+        torch_layer = LayerNorm2d(16, eps=1e-6)
+    torch_layer.load_state_dict(layer.state_dict())  # same names, same shapes
+    got = model(x)  # through the generated module's own forward
+    want = model.fc1(torch.flatten(torch_layer(x), 1))
+    assert torch.allclose(got, want, atol=1e-6)
+
+
+def test_norm_errors():
+    assert "does not divide 16" in errors(spec("[N, 16, 5, 5]", "groupnorm(3) -> flatten -> linear(3)"))[0].message
+    (diag,) = errors(spec("[N, 16, 1, 1]", "instancenorm -> flatten -> linear(3)"))
+    assert "more than one" in diag.message
+    with pytest.raises(ValueError, match="more than 1 spatial element"):
+        nn.InstanceNorm2d(16)(torch.randn(2, 16, 1, 1))
+    (diag,) = errors(spec("[N, 16, 5, 5]", "prelu(4) -> flatten -> linear(3)"))
+    assert "prelu(16)" in diag.help
+
+
+def test_instancenorm_note_about_pytorch_is_true():
+    """The note says PyTorch would run a wrong num_features with a warning: it does."""
+    (diag,) = errors(spec("[N, 16, 5, 5]", "instancenorm(8) -> flatten -> linear(3)"))
+    assert diag.notes and diag.notes[0].startswith("PyTorch would run it with a warning")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        nn.InstanceNorm2d(8)(torch.randn(2, 16, 5, 5))
+    assert any("num_features" in str(w.message) for w in caught)
+    (diag,) = errors(spec("[N, 16, 5, 5]", "instancenorm(8, affine=true) -> flatten -> linear(3)"))
+    assert not diag.notes
+    with pytest.raises(ValueError, match="num_features"):
+        nn.InstanceNorm2d(8, affine=True)(torch.randn(2, 16, 5, 5))
+
+
+# ---- defect 5: linear on any rank; "add flatten" only where a map reaches the head -------------
+
+
+def test_linear_on_rank_4_acts_on_the_last_dim():
+    text = spec("[N, 4, 7, 16]", "linear(32) -> relu -> linear(8)\nflatten -> linear(3)")
+    model = built(text)
+    x = torch.randn(2, 4, 7, 16)
+    assert model(x).shape == (2, 3)
+    assert compile_text(text).checked.types["fc2"].shape[1:] == (4, 7, 8)
+    assert not compile_text(text).diagnostics
+
+
+def test_conv_map_reaching_the_head_through_linear_says_add_flatten():
+    text = spec("[N, 1, 28, 28]", "conv2d(8, 3) -> relu\nlinear(10)", task="multiclass(classes=10)")
+    (diag,) = errors(text)
+    assert diag.code == "E-flatten" and "add `flatten`" in diag.help
+    assert diag.span.line == 6
+    # PyTorch indeed runs it, acting on the width: the output is not [N, 10]
+    assert nn.Linear(26, 10)(torch.randn(2, 8, 26, 26)).shape == (2, 8, 26, 10)
+
+
+# ---- activations ------------------------------------------------------------------------------
+
+ACTIVATIONS = [
+    ("relu6", lambda x: nn.ReLU6()(x)),
+    ("hardswish", lambda x: nn.Hardswish()(x)),
+    ("hardsigmoid", lambda x: nn.Hardsigmoid()(x)),
+    ("hardtanh(-2, 3)", lambda x: nn.Hardtanh(-2, 3)(x)),
+    ("hardtanh", lambda x: nn.Hardtanh()(x)),
+    ("gelu(approximate=tanh)", lambda x: nn.GELU(approximate="tanh")(x)),
+    ("celu(alpha=0.5)", lambda x: nn.CELU(0.5)(x)),
+    ("softsign", lambda x: nn.Softsign()(x)),
+    ("logsigmoid", lambda x: nn.LogSigmoid()(x)),
+    ("glu(dim=1)", lambda x: nn.GLU(dim=1)(x)),
+]
+
+
+@pytest.mark.parametrize(("layer", "reference"), ACTIVATIONS, ids=[a[0] for a in ACTIVATIONS])
+def test_activation_equals_pytorchs(layer, reference):
+    torch.manual_seed(0)
+    model = built(spec("[N, 6, 5]", f"{layer} -> flatten -> linear(3)"))
+    x = 4 * torch.randn(2, 6, 5)
+    assert torch.allclose(model(x), model.fc1(torch.flatten(reference(x), 1)), atol=1e-6)
+
+
+def test_activation_errors():
+    assert "odd" in errors(spec("[N, 5]", "glu -> linear(3)"))[0].message
+    (diag,) = errors(spec("[N, 6]", "hardtanh(2, 1) -> linear(3)"))
+    assert diag.code == "E-arg-type"
+    with pytest.raises(ValueError, match="min_val cannot be greater"):
+        torch.nn.functional.hardtanh(torch.randn(3), 2.0, 1.0)  # the generated call
