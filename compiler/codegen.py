@@ -133,6 +133,7 @@ class Generator:
         self.nodes = {n.id: n for n in self.graph.nodes}
         self.instances = {b.id: b for b in self.graph.blocks}
         self.uses_functional = False
+        self.uses_torchvision = False
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -176,6 +177,8 @@ class Generator:
         w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
         meta = metadata(self.checked, self.train, digest, self.source_name, self.class_name)
         w.line(f"METADATA = {py_literal(meta)}")
+        if self.uses_torchvision:  # torchvision.ops layers (StochasticDepth), imported only when used
+            w.lines.insert(functional_import + 1, "import torchvision.ops")
         if not self.uses_functional:  # only the imports the module needs (ruff F401)
             del w.lines[functional_import]
         source = w.text()
@@ -245,6 +248,7 @@ class Generator:
         }
 
     def _ctor_text(self, ctor: Ctor) -> str:
+        self.uses_torchvision |= any(text.startswith("torchvision.") for text in (ctor.cls, *(v for _, v in ctor.args)))
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
         inner = "".join(f"\n            {value}," for _, value in ctor.args)

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import torch
 import torch.nn.functional as F
+import torchvision.ops
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.graph import Graph
 from netspec.compiler.shapes import input_type
@@ -64,7 +65,7 @@ def build_modules(graph: Graph, types: dict[str, TensorType]) -> dict[str, nn.Mo
             continue
         cls, args = made
         try:
-            modules[node.id] = eval(f"{cls}({', '.join(args)})", {"nn": nn})
+            modules[node.id] = eval(f"{cls}({', '.join(args)})", {"nn": nn, "torch": torch, "torchvision": torchvision})
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
     return modules

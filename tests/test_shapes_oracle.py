@@ -139,11 +139,13 @@ FITS = {
         "relu6", "hardswish", "prelu", "glu", "groupnorm", "celu", "softsign"],
     3: ["conv1d", "conv_transpose1d", "maxpool1d", "avgpool1d", "adaptive_avgpool1d", "adaptive_maxpool1d", "rnn", "lstm", "gru",
         "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout1d", "silu", "instancenorm", "hardtanh",
-        "logsigmoid", "glu"],
+        "logsigmoid", "glu", "upsample", "chunk", "channel_shuffle", "mean", "stochastic_depth"],
     4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
         "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax",
-        "hardsigmoid", "layernorm2d", "groupnorm", "instancenorm", "prelu", "linear"],
-    5: ["conv3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm"],
+        "hardsigmoid", "layernorm2d", "groupnorm", "instancenorm", "prelu", "linear", "upsample", "pixel_shuffle",
+        "pixel_unshuffle", "chunk", "channel_shuffle", "mean", "stochastic_depth"],
+    5: ["conv3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm", "maxpool3d", "avgpool3d",
+        "adaptive_avgpool3d", "adaptive_maxpool3d", "upsample", "mean", "chunk"],
 }  # fmt: skip
 ALL_LAYERS = sorted({name for names in FITS.values() for name in names} | {"dropout"})
 
@@ -220,6 +222,55 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
         return draw(st.sampled_from(["glu", "glu(dim=1)", "glu(dim=-2)"])), rank
     if choice == "hardtanh":
         return draw(st.sampled_from(["hardtanh", "hardtanh(-2, 3)", "hardtanh(min=0.5, max=0.5)"])), rank
+    if choice == "upsample":
+        mode = draw(
+            st.sampled_from(
+                [
+                    "",
+                    ", mode=nearest",
+                    ", mode=linear",
+                    ", mode=bilinear, align_corners=true",
+                    ", mode=bicubic",
+                    ", mode=trilinear",
+                    ", mode=area",
+                    ', mode="nearest-exact"',
+                ]
+            )
+        )
+        target = draw(
+            st.sampled_from(
+                [
+                    "scale=2",
+                    "scale=0.5",
+                    "scale=1.7",
+                    f"size={draw(small)}",
+                    f"size=[{draw(small)}, {draw(small)}]",
+                    f"size=[2, 3, {draw(small)}]",
+                ]
+            )
+        )
+        return f"upsample({target}{mode})", rank
+    if choice in ("pixel_shuffle", "pixel_unshuffle"):
+        return f"{choice}({draw(st.integers(1, 3))})", rank
+    if choice == "chunk":
+        chunks = draw(st.integers(1, 4))
+        return f"chunk({chunks}, {draw(st.integers(0, chunks))}, dim={draw(st.integers(-1, 2))})", rank
+    if choice == "channel_shuffle":
+        return f"channel_shuffle({draw(st.integers(1, 3))})", rank
+    if choice == "mean":
+        return draw(
+            st.sampled_from(
+                [
+                    ("mean(2)", rank - 1),
+                    ("mean([2, 3])", rank - 2),
+                    ("mean([-1], keepdim=true)", rank),
+                    ("mean([1, 2], keepdim=true)", rank),
+                    ("mean([2, 2])", rank),
+                ]
+            )
+        )
+    if choice == "stochastic_depth":
+        return draw(st.sampled_from(["stochastic_depth(0.5)", "stochastic_depth(0.2, mode=batch)"])), rank
     if choice == "gelu":
         return draw(st.sampled_from(["gelu", "gelu(approximate=tanh)"])), rank
     if choice == "celu":
@@ -270,6 +321,9 @@ def random_spec(draw) -> str:
             lines.append(f"    y = r -> {branch}")
             if form == 1:
                 lines.append(f"    (r {draw(st.sampled_from(['+', '*', '-']))} y)")
+            elif draw(st.booleans()):
+                mode = draw(st.sampled_from(["", ", mode=bilinear", ", mode=linear, align_corners=true"]))
+                lines.append(f"    upsample_like({draw(st.sampled_from(['y, r', 'r, y']))}{mode})")
             else:
                 lines.append(f"    concat(r, y, dim={draw(st.integers(1, 2))})")
             rank, named = named, None

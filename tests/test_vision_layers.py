@@ -164,3 +164,97 @@ def test_activation_errors():
     assert diag.code == "E-arg-type"
     with pytest.raises(ValueError, match="min_val cannot be greater"):
         torch.nn.functional.hardtanh(torch.randn(3), 2.0, 1.0)  # the generated call
+
+
+# ---- resizing, channels, stochastic depth ----------------------------------------------------
+
+
+def _load_by_order(dst: nn.Module, src: nn.Module) -> None:
+    """Copy weights position by position (the names differ; the zoo's name mapping is tested elsewhere)."""
+    pairs = list(zip(dst.state_dict(), src.state_dict().values(), strict=True))
+    dst.load_state_dict({k: v for k, v in pairs})
+
+
+def test_squeeze_excitation_with_hardsigmoid_is_a_block_equal_to_torchvisions():
+    from torchvision.ops import SqueezeExcitation
+
+    text = (
+        "block se(c, squeeze):\n"
+        "    s = in -> adaptive_avgpool2d(1) -> conv2d(squeeze, 1) -> relu -> conv2d(c, 1) -> hardsigmoid\n"
+        "    out in * s\n" + spec("[N, 16, 7, 7]", "se(16, 8)\nflatten -> linear(3)")
+    )
+    model = built(text)
+    reference = SqueezeExcitation(16, 8, scale_activation=nn.Hardsigmoid)
+    block = next(m for m in model.children() if not isinstance(m, nn.Linear))
+    _load_by_order(block, reference)
+    x = torch.randn(2, 16, 7, 7)
+    assert torch.allclose(block(x), reference(x), atol=1e-6)
+    assert sum(p.numel() for p in block.parameters()) == sum(p.numel() for p in reference.parameters())
+
+
+def test_channel_ops_equal_torchvisions_and_torchs():
+    from torchvision.models.shufflenetv2 import channel_shuffle
+
+    layers = (
+        "a = chunk(2, 0)\nb = x -> chunk(2, 1) -> relu\nconcat(a, b) -> channel_shuffle(2) -> mean([2, 3]) -> linear(3)"
+    )
+    model = built(spec("[N, 8, 5, 5]", layers))
+    x = torch.randn(2, 8, 5, 5)
+    a, b = x.chunk(2, dim=1)
+    want = model.fc1(channel_shuffle(torch.cat([a, b.relu()], dim=1), 2).mean([2, 3]))
+    assert torch.allclose(model(x), want, atol=1e-6)
+
+
+def test_upsample_and_pixel_shuffle_equal_pytorchs():
+    import torch.nn.functional as F
+
+    text = spec(
+        "[N, 4, 6, 6]",
+        "y = conv2d(8, 3, stride=2, padding=1) -> pixel_shuffle(2) -> upsample(scale=0.5, mode=bilinear)\n"
+        "upsample_like(y, x, mode=bilinear, align_corners=true) -> pixel_unshuffle(2) -> flatten -> linear(3)",
+    )
+    model = built(text)
+    x = torch.randn(2, 4, 6, 6)
+    y = F.interpolate(F.pixel_shuffle(model.conv1(x), 2), scale_factor=0.5, mode="bilinear")
+    y = F.interpolate(y, size=x.shape[2:], mode="bilinear", align_corners=True)
+    want = model.fc1(torch.flatten(F.pixel_unshuffle(y, 2), 1))
+    assert torch.allclose(model(x), want, atol=1e-6)
+    checked = compile_text(text).checked
+    assert checked.types[checked.graph.names["y"]].shape[1:] == (2, 3, 3)
+
+
+@pytest.mark.parametrize("mode", ["row", "batch"])
+def test_stochastic_depth_drops_and_scales_like_torchvisions(mode):
+    from torchvision.ops import StochasticDepth
+
+    text = spec("[N, 64]", f"stochastic_depth(0.3, mode={mode}) -> linear(3)")
+    source = load_text(text).code
+    assert "import torchvision.ops" in source and f'torchvision.ops.StochasticDepth(0.3, "{mode}")' in source
+    model = load_text(text).model_class()
+    layer = next(m for m in model.children() if isinstance(m, StochasticDepth))
+    assert (layer.p, layer.mode) == (0.3, mode)
+    torch.manual_seed(0)
+    x = torch.ones(4000 if mode == "row" else 1, 64)
+    trials = [layer(x) for _ in range(1 if mode == "row" else 2000)]
+    rows = torch.cat(trials)
+    dropped = (rows == 0).all(dim=1).float().mean().item()
+    assert abs(dropped - 0.3) < 0.03  # binomial sd ~0.01
+    kept = rows[(rows != 0).any(dim=1)]
+    assert torch.allclose(kept, torch.full_like(kept, 1 / 0.7))
+    layer.eval()
+    assert torch.equal(layer(x), x)
+    if mode == "batch":  # one draw for the whole batch
+        out = layer.train()(torch.ones(50, 64))
+        assert out.unique().numel() == 1
+
+
+def test_upsample_errors():
+    assert errors(spec("[N, 4, 6, 6]", "upsample(scale=2, size=3) -> flatten -> linear(3)"))[0].code == "E-arg-count"
+    (diag,) = errors(spec("[N, 4, 6]", "upsample(scale=2, mode=bilinear) -> flatten -> linear(3)"))
+    assert "mode=linear" in diag.help
+    (diag,) = errors(spec("[N, 4, 6, 6]", "upsample(scale=2, align_corners=true) -> flatten -> linear(3)"))
+    assert "align_corners" in diag.message
+    (diag,) = errors(spec("[N, 4, H, W]", "upsample(scale=1.5) -> flatten -> linear(3)"))
+    assert diag.code == "E-symbolic"
+    (diag,) = errors(spec("[N, 6, 6, 6]", "pixel_shuffle(2) -> flatten -> linear(3)"))
+    assert "multiple of 4" in diag.message

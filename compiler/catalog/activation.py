@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import channels, concrete, need_float
+from netspec.compiler.catalog.common import channels, concrete, need_float, string_literal
 from netspec.compiler.catalog.structure import _norm_dim
 from netspec.compiler.tensor_types import TensorType
 
@@ -127,7 +127,7 @@ _ELEMENTWISE = (
         "F.gelu",
         "Gaussian error linear unit; `approximate=tanh` for the tanh approximation.",
         (ArgSpec("approximate", "choice", default="none", choices=("none", "tanh")),),
-        lambda a: f", approximate={a['approximate']!r}" if a["approximate"] != "none" else "",
+        lambda a: f", approximate={string_literal(a['approximate'])}" if a["approximate"] != "none" else "",
     ),
     _activation("silu", "F.silu", "x * sigmoid(x) (swish)."),
     _activation(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import json
+
 from netspec.compiler.catalog.base import ShapeError
 from netspec.compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -122,3 +125,10 @@ def check_declared(
             help=f"write `{fix}`, or leave the size out and let netc infer it",
             notes=notes,
         )
+
+
+def string_literal(value: str) -> str:
+    """A Python string literal in the double quotes `ruff format` keeps (for validated choices like a mode)."""
+    text = json.dumps(value)
+    assert ast.literal_eval(text) == value
+    return text

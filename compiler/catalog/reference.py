@@ -5,7 +5,7 @@ from __future__ import annotations
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.catalog.base import ArgSpec
 
-_ORDER = ("dense", "conv", "pool", "norm", "recurrent", "activation", "regularization", "shape", "combine")
+_ORDER = ("dense", "conv", "pool", "norm", "recurrent", "activation", "regularization", "shape", "resample", "combine")
 _TITLES = {
     "dense": "Dense",
     "conv": "Convolution",
@@ -15,6 +15,7 @@ _TITLES = {
     "activation": "Activations",
     "regularization": "Regularization",
     "shape": "Shape",
+    "resample": "Resizing",
     "combine": "Combining values",
 }
 
