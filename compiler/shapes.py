@@ -12,7 +12,6 @@ from netspec.compiler.tasks import Task
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 LOGIT_LOSSES = {"cross_entropy", "bce_with_logits"}
-SQUASHING = {"softmax", "log_softmax", "sigmoid"}
 
 
 @dataclass(frozen=True)
@@ -85,10 +84,10 @@ def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnos
 
 
 def _lint_node(node: LayerNode, producers: dict[str, LayerNode]) -> list[Diagnostic]:
-    if node.op != "linear" or not node.inputs:
+    if CATALOG[node.op].role != "affine" or not node.inputs:
         return []
     before = producers.get(node.inputs[0])
-    if before is not None and before.op == "linear":
+    if before is not None and CATALOG[before.op].role == "affine":
         return [
             warning(
                 "W-linear-linear",
@@ -133,7 +132,7 @@ def _linear_on_map(
     """The linear nearest the output that was applied to a conv/pool feature map, walking back along first inputs."""
     node, seen = last, 0
     while node is not None and seen < len(producers):
-        if node.op == "linear" and types[node.inputs[0]].spatial:
+        if CATALOG[node.op].role == "affine" and types[node.inputs[0]].spatial:
             return node
         node = producers.get(node.inputs[0]) if node.inputs else None
         seen += 1
@@ -158,7 +157,7 @@ def _check_task(
 ) -> list[Diagnostic]:
     where = last.span if last is not None else graph.inputs[0].span
     task_label = (Label(span=task.span, message=f"the task needs [N, {task.outputs}]"),)
-    if last is not None and last.op in SQUASHING and task.loss in LOGIT_LOSSES:
+    if last is not None and CATALOG[last.op].role == "squash" and task.loss in LOGIT_LOSSES:
         loss = "CrossEntropyLoss" if task.loss == "cross_entropy" else "BCEWithLogitsLoss"
         applies = "softmax" if task.loss == "cross_entropy" else "a sigmoid"
         return [
@@ -172,7 +171,7 @@ def _check_task(
             )
         ]
     diags: list[Diagnostic] = []
-    if last is not None and last.op in ("dropout", "dropout2d"):
+    if last is not None and CATALOG[last.op].role == "dropout":
         diags.append(
             warning(
                 "W-dropout-last",

@@ -24,6 +24,7 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
     "conv3d": [(VOLUME, "conv3d(2, 3, padding=1, dilation=[1, 2, 2])")],
     "conv_transpose1d": [(SEQ, "conv_transpose1d(3, 4, stride=2, output_padding=1)")],
     "conv_transpose2d": [(IMAGE, "conv_transpose2d(4, 3, stride=2, padding=1, dilation=2)")],
+    "conv_transpose3d": [(VOLUME, "conv_transpose3d(2, [1, 3, 3], stride=[1, 2, 2], groups=2)")],
     "maxpool1d": [(SEQ, "maxpool1d(2, ceil_mode=true)")],
     "maxpool2d": [(IMAGE, "maxpool2d(3, stride=2, padding=1, dilation=2)")],
     "maxpool3d": [(VOLUME, "maxpool3d(2)"), (VOLUME, "maxpool3d([1, 3, 3], stride=[1, 2, 2], padding=[0, 1, 1])")],

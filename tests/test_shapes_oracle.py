@@ -144,8 +144,8 @@ FITS = {
         "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax",
         "hardsigmoid", "layernorm2d", "groupnorm", "instancenorm", "prelu", "linear", "upsample", "pixel_shuffle",
         "pixel_unshuffle", "chunk", "channel_shuffle", "mean", "stochastic_depth"],
-    5: ["conv3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm", "maxpool3d", "avgpool3d",
-        "adaptive_avgpool3d", "adaptive_maxpool3d", "upsample", "mean", "chunk"],
+    5: ["conv3d", "conv_transpose3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm", "maxpool3d",
+        "avgpool3d", "adaptive_avgpool3d", "adaptive_maxpool3d", "upsample", "mean", "chunk"],
 }  # fmt: skip
 ALL_LAYERS = sorted({name for names in FITS.values() for name in names} | {"dropout"})
 
@@ -161,8 +161,11 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
         return f"linear({draw(ch)})", rank
     if choice.startswith("conv_transpose"):
         s = draw(st.integers(1, 3))
+        groups = draw(st.sampled_from([1, 1, 1, 2]))
+        dil = draw(st.sampled_from([1, 1, 2]))
         return (
-            f"{choice}({draw(ch)}, {draw(small)}, stride={s}, padding={draw(st.integers(0, 2))}, output_padding={draw(st.integers(0, 2))})",
+            f"{choice}({draw(ch) * groups}, {draw(small)}, stride={s}, padding={draw(st.integers(0, 2))}, "
+            f"output_padding={draw(st.integers(0, 2))}, groups={groups}, dilation={dil})",
             rank,
         )
     if choice.startswith("conv"):

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import channels, concrete, need_float, string_literal
-from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.catalog.common import channels, concrete, need_float, normalize_dim, string_literal
 from netspec.compiler.tensor_types import TensorType
 
 
-def _activation(name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] = (), render=None) -> LayerSpec:
+def _activation(
+    name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] = (), render=None, role: str = ""
+) -> LayerSpec:
     def shape(inputs: list[TensorType], a: Args) -> TensorType:
         need_float(inputs[0], name)
         if "dim" in a:
-            _norm_dim(a["dim"], inputs[0].rank, name)
+            normalize_dim(a["dim"], inputs[0].rank, name)
         if "min" in a and a["min"] > a["max"]:
             raise ShapeError(
                 f"{name} min={a['min']!r} is greater than max={a['max']!r}",
@@ -34,6 +35,7 @@ def _activation(name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] 
         shape=shape,
         module=lambda inputs, a: None,
         call=call,
+        role=role,
         example=name,
     )
 
@@ -82,7 +84,7 @@ PRELU = LayerSpec(
 def _glu_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
     need_float(t, "glu")
-    dim = _norm_dim(args["dim"], t.rank, "glu")
+    dim = normalize_dim(args["dim"], t.rank, "glu")
     if dim == 0:
         raise ShapeError(
             "glu along dim 0 would split the batch", code="E-arg-type", label="dim=0", help="use a feature dim"
@@ -147,7 +149,7 @@ _ELEMENTWISE = (
     ),
     _activation("relu6", "F.relu6", "min(max(x, 0), 6) (MobileNet)."),
     _activation("hardswish", "F.hardswish", "x * relu6(x + 3) / 6 (MobileNetV3)."),
-    _activation("hardsigmoid", "F.hardsigmoid", "relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation)."),
+    _activation("hardsigmoid", "F.hardsigmoid", "relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation).", role="squash"),
     _activation(
         "hardtanh",
         "F.hardtanh",
@@ -163,9 +165,14 @@ _ELEMENTWISE = (
     _activation("softplus", "F.softplus", "log(1 + exp(x))."),
     _activation("mish", "F.mish", "x * tanh(softplus(x))."),
     _activation("tanh", "torch.tanh", "Hyperbolic tangent."),
-    _activation("sigmoid", "torch.sigmoid", "1 / (1 + exp(-x))."),
+    _activation("sigmoid", "torch.sigmoid", "1 / (1 + exp(-x)).", role="squash"),
     _activation(
-        "softmax", "F.softmax", "Softmax over `dim` (default the last).", (ArgSpec("dim", "int", default=-1),), _dim
+        "softmax",
+        "F.softmax",
+        "Softmax over `dim` (default the last).",
+        (ArgSpec("dim", "int", default=-1),),
+        _dim,
+        role="squash",
     ),
     _activation(
         "log_softmax",
@@ -173,6 +180,7 @@ _ELEMENTWISE = (
         "Log-softmax over `dim` (default the last).",
         (ArgSpec("dim", "int", default=-1),),
         _dim,
+        role="squash",
     ),
 )
 LAYERS = (*_ELEMENTWISE, PRELU, GLU)

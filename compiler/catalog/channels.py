@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import channels, concrete, need_float
-from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.catalog.common import channels, concrete, need_float, normalize_dim
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 
@@ -20,7 +19,7 @@ def _not_batch(dim: int, layer: str, what: str) -> None:
 
 def _chunk_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    dim = _norm_dim(args["dim"], t.rank, "chunk")
+    dim = normalize_dim(args["dim"], t.rank, "chunk")
     _not_batch(dim, "chunk", "split")
     size = concrete(t.shape[dim], f"size of dim {dim}", "chunk")
     chunks, index = args["chunks"], args["index"]
@@ -52,7 +51,6 @@ CHUNK = LayerSpec(
     shape=_chunk_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.chunk({names[0]}, {args['chunks']}, dim={args['dim']})[{args['index']}]",
-    accepts_int_input=True,
     example="chunk(2, 0)",
 )
 
@@ -83,13 +81,12 @@ CHANNEL_SHUFFLE = LayerSpec(
     shape=_shuffle_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.channel_shuffle({names[0]}, {args['groups']})",
-    accepts_int_input=True,
     example="channel_shuffle(2)",
 )
 
 
 def _mean_dims(t: TensorType, args: Args) -> list[int]:
-    dims = [_norm_dim(d, t.rank, "mean") for d in args["dims"]]
+    dims = [normalize_dim(d, t.rank, "mean") for d in args["dims"]]
     for d in dims:
         _not_batch(d, "mean", "average over")
     if len(set(dims)) != len(dims):

@@ -132,3 +132,15 @@ def string_literal(value: str) -> str:
     text = json.dumps(value)
     assert ast.literal_eval(text) == value
     return text
+
+
+def normalize_dim(d: int, rank: int, layer: str) -> int:
+    """A dim argument (negative counts from the end) as an index into a rank-`rank` shape, or a ShapeError."""
+    if not -rank <= d < rank:
+        raise ShapeError(
+            f"{layer} dim {d} is out of range for a {rank}-D input",
+            code="E-arg-type",
+            label=f"dim={d}",
+            help=f"use a dim between {-rank} and {rank - 1}",
+        )
+    return d % rank

@@ -139,7 +139,6 @@ UPSAMPLE_LIKE = LayerSpec(
     shape=_like_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.interpolate({names[0]}, size={names[1]}.shape[2:]{_interpolate_options(args)})",
-    accepts_int_input=False,
     arity=2,
     example="upsample_like(y, x, mode=bilinear)",
 )
@@ -189,7 +188,6 @@ PIXEL_SHUFFLE = LayerSpec(
     shape=_pixel_shuffle_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.pixel_shuffle({names[0]}, {args['factor']})",
-    accepts_int_input=True,
     example="pixel_shuffle(2)",
 )
 
@@ -201,7 +199,6 @@ PIXEL_UNSHUFFLE = LayerSpec(
     shape=_pixel_unshuffle_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.pixel_unshuffle({names[0]}, {args['factor']})",
-    accepts_int_input=True,
     example="pixel_unshuffle(2)",
 )
 
