@@ -286,6 +286,9 @@ class Generator:
                 attr = f"self.{attrs[item.local]}" if item.local in attrs else None
                 expr = CATALOG[node.op].call(attr, in_vars, node.args)
                 self.uses_functional |= expr.startswith("F.")
+                if CATALOG[node.op].arity < 0:  # a declared `param`: used as `self.gamma` where needed
+                    var[out_id] = expr
+                    continue
             else:
                 expr = f"self.{attrs[item.local]}({in_vars[0]})"
             if out_id in names:

@@ -36,9 +36,11 @@ class Ctor:
 
     cls: str
     args: list[tuple[str | None, str]]
+    wrap: str = ""  # a template the call goes into at `{}`: `nn.Parameter({} * 1e-06)`
 
     def text(self) -> str:
-        return f"{self.cls}({', '.join(f'{k}={v}' if k else v for k, v in self.args)})"
+        call = f"{self.cls}({', '.join(f'{k}={v}' if k else v for k, v in self.args)})"
+        return self.wrap.replace("{}", call, 1) if self.wrap else call
 
 
 @dataclass
@@ -107,13 +109,18 @@ class Planner:
     def _sequential_ok(self, repeat: Repeat) -> bool:
         """nn.Sequential needs modules: block instances, or layers that own a module."""
         for member in repeat.members:
-            if member in self.nodes and self.module_of(self.nodes[member]) is None:
+            if member in self.nodes and (
+                self.module_of(self.nodes[member]) is None or CATALOG[self.nodes[member].op].wrap is not None
+            ):
                 return False
         return True
 
     def module_of(self, node: LayerNode) -> Ctor | None:
         made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
-        return None if made is None else Ctor(made[0], _split_args(made[1]))
+        if made is None:
+            return None
+        wrap = CATALOG[node.op].wrap
+        return Ctor(made[0], _split_args(made[1]), wrap(node.args) if wrap is not None else "")
 
     # ---- per-instance constructor of an item ---------------------------------------------
     def ctor(self, item: Item) -> Ctor | None:
@@ -134,7 +141,7 @@ class Planner:
                 node = self.nodes[item.id]
                 sig.append((item.kind, item.local, CATALOG[node.op].call(None, ["_"] * len(node.inputs), node.args)))
                 continue
-            name = ctor.cls if item.kind != "sequential" else ctor.text()
+            name = ctor.wrap + ctor.cls if item.kind != "sequential" else ctor.text()
             keys = tuple(k for k, _ in ctor.args) if item.kind != "sequential" else ()
             sig.append((item.kind, item.local, name if item.kind == "node" else ctor.cls, keys, len(ctor.args)))
         return tuple(sig)
@@ -185,7 +192,7 @@ class Planner:
                 name = self._param_name(plan, values, local, key, index, block_params, named)
                 named[name] = values
                 args.append((key, name))
-            plan.ctors[local] = Ctor(ctor.cls, args)
+            plan.ctors[local] = Ctor(ctor.cls, args, ctor.wrap)
         ordered = [p for p in block_params if p in named] + sorted(n for n in named if n not in block_params)
         # spec names become Python parameters: keep them valid and clash-free (`class` -> `class_`)
         taken: set[str] = {"self"}

@@ -33,7 +33,7 @@ _TERMINAL_WORDS: dict[str, str] = {
     "SLASH": "`/`",
 }
 
-_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out")
+_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param")
 
 
 @functools.cache

@@ -101,6 +101,12 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
     "sub": [(IMAGE, "y = adaptive_avgpool2d(1)\n(x - y)")],
     "mul": [(IMAGE, "y = adaptive_avgpool2d(1) -> conv2d(8, 1) -> hardsigmoid\n(x * y)")],
     "concat": [(IMAGE, "y = conv2d(4, 1)\nconcat(x, y)")],
+    "param": [
+        (IMAGE, "param gamma: [8, 1, 1] = 1e-6\ny = conv2d(8, 3, padding=1)\n(x + gamma * y)"),
+        (FLAT, "param bias: [16] = zeros\n(x + bias) -> linear(4)"),
+        (SEQ, "param scale: [1, 6, 1] = normal(std=0.02)\n(x * scale)"),
+        (FLAT, "param token: [1, 16] = normal(1, 0.5)\ny = linear(16)\n(y - token)"),
+    ],
     "upsample_like": [
         (IMAGE, "y = conv2d(3, 3, stride=2)\nupsample_like(y, x, mode=bilinear)"),
         ("float32[N, 3, H, W]", "y = maxpool2d(2)\nupsample_like(y, x)"),
@@ -122,8 +128,8 @@ def test_accepted_example_agrees_with_torch(name, decl, layers):
     assert check_spec(_text(decl, layers)) == "both-accept"
 
 
-# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like
-DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like"}
+# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`
+DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param"}
 
 
 def test_every_layer_is_covered():

@@ -22,7 +22,7 @@ from netspec.compiler.source import SourceFile
 from netspec.compiler.symbolic import evaluate
 
 from tests.conftest import SPECS
-from tests.oracle import build_modules, graph_symbols, instantiate, random_input, run_graph
+from tests.oracle import build_modules, count_params, graph_symbols, instantiate, random_input, run_graph
 
 EXAMPLES = int(os.environ.get("NETC_ORACLE_EXAMPLES", "150"))
 ORACLE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
@@ -69,7 +69,7 @@ def check_spec(text: str, seed: int = 0) -> str:
         assert not all(r.ok for r in runs), f"netc rejected but torch ran:\n{text}\nnetc: {[d.message for d in errors]}"
         return "both-reject"
     assert not isinstance(modules, str), f"netc accepted but torch refused to build:\n{text}\n{modules}"
-    assert sum(inferred.values()) == sum(p.numel() for m in modules.values() for p in m.parameters()), text
+    assert sum(inferred.values()) == count_params(modules), text
     tried = 0
     for env in envs:
         expected = instantiate(graph, types, env)
@@ -312,6 +312,7 @@ def random_spec(draw) -> str:
         dtype_decl = "int64" + dtype_decl[len("float32") :]
     lines = ["model Oracle", f"input x: {dtype_decl}", "task regression", "layers:"]
     named: int | None = None
+    declared = False
     for _ in range(draw(st.integers(1, 6))):
         form = draw(st.integers(0, 9))
         chain, rank = draw(chain_for(rank))
@@ -330,6 +331,16 @@ def random_spec(draw) -> str:
             else:
                 lines.append(f"    concat(r, y, dim={draw(st.integers(1, 2))})")
             rank, named = named, None
+        elif form == 3 and not declared:
+            # a declared learnable tensor, broadcast against the current value
+            k = draw(st.integers(1, 6))
+            shape = draw(st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]"]))
+            init = draw(st.sampled_from(["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)"]))
+            lines += [f"    here = {chain}", f"    param p: {shape} = {init}"]
+            lines.append(
+                f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if draw(st.booleans()) else "    (p * here)"
+            )
+            rank, declared = max(rank, shape.count(",") + 1), True
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"

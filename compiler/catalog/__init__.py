@@ -9,6 +9,7 @@ from netspec.compiler.catalog import (
     conv,
     dense,
     norm,
+    parameter,
     pool,
     recurrent,
     resample,
@@ -18,7 +19,7 @@ from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, Sh
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, channels, resample, activation, combine)
+    for module in (dense, conv, pool, norm, recurrent, structure, channels, resample, activation, combine, parameter)
     for spec in module.LAYERS
 }
 

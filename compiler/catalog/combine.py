@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
-from netspec.compiler.symbolic import Dim, add
+from netspec.compiler.symbolic import Dim, Sym, add
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 
@@ -17,6 +17,7 @@ def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:
             label=f"{a.dtype} {op} {b.dtype}",
             help="both sides must have the same dtype",
         )
+    _keep_batch_first(a, b, op)
     out: list[Dim] = []
     for i in range(1, max(a.rank, b.rank) + 1):
         da = a.shape[-i] if i <= a.rank else 1
@@ -32,7 +33,23 @@ def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:
                 notes=(f"dim {max(a.rank, b.rank) - i} differs: {da} vs {db}",),
                 help="make the branches agree, e.g. with a 1x1 conv2d on the shortcut (`conv2d(c, 1, stride=...)`)",
             )
-    return TensorType(a.dtype, tuple(reversed(out)), a.spatial and b.spatial)
+    # a feature map stays one when scaled by a smaller tensor (a layer scale [C, 1, 1], an attention map)
+    spatial = any(t.spatial and t.rank == len(out) for t in (a, b))
+    return TensorType(a.dtype, tuple(reversed(out)), spatial)
+
+
+def _keep_batch_first(a: TensorType, b: TensorType, op: str) -> None:
+    """A batched value combined with a tensor of more dims (a `param`) would no longer have N first."""
+    batch = Sym.var("N")
+    for value, other in ((a, b), (b, a)):
+        if value.shape and value.shape[0] == batch and other.rank > value.rank:
+            raise ShapeError(
+                f"`{op}` of {show_shape(value.shape)} and the {other.rank}-D {show_shape(other.shape)} would move "
+                f"the batch dim N to position {other.rank - value.rank}",
+                label=f"{show_shape(a.shape)} {op} {show_shape(b.shape)}",
+                help=f"give the other side at most {value.rank} dims, e.g. [C, 1, 1] to scale [N, C, H, W]",
+                notes=("PyTorch would broadcast it, with the batch no longer the first dim",),
+            )
 
 
 def _binary(name: str, op: str) -> LayerSpec:
