@@ -107,6 +107,13 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
         (SEQ, "param scale: [1, 6, 1] = normal(std=0.02)\n(x * scale)"),
         (FLAT, "param token: [1, 16] = normal(1, 0.5)\ny = linear(16)\n(y - token)"),
     ],
+    "expand_batch": [
+        (SEQ, "param token: [1, 6, 1] = zeros\nconcat(expand_batch(token, x), x, dim=2)"),
+        (
+            "float32[N, T, 16]",
+            "param class_token: [1, 1, 16] = normal(std=0.02)\nconcat(expand_batch(class_token, x), x)",
+        ),
+    ],
     "upsample_like": [
         (IMAGE, "y = conv2d(3, 3, stride=2)\nupsample_like(y, x, mode=bilinear)"),
         ("float32[N, 3, H, W]", "y = maxpool2d(2)\nupsample_like(y, x)"),
@@ -129,7 +136,7 @@ def test_accepted_example_agrees_with_torch(name, decl, layers):
 
 
 # drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`
-DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param"}
+DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expand_batch"}
 
 
 def test_every_layer_is_covered():

@@ -144,3 +144,26 @@ def test_a_block_used_at_two_sizes_sizes_its_param_by_the_block_parameter():
     model = loaded.model_class()
     assert model.scaled1.gamma.shape == (8, 1, 1) and model.scaled2.gamma.shape == (16, 1, 1)
     assert compile_text(text).checked.total_params == sum(p.numel() for p in model.parameters())
+
+
+def test_class_token_and_position_embedding_as_vit_writes_them():
+    text = (
+        "model Tokens\ninput x: float32[N, 196, 32]\ntask regression(outputs=2)\nlayers:\n"
+        "    param class_token: [1, 1, 32] = zeros\n"
+        "    param pos_embedding: [1, 197, 32] = normal(std=0.02)\n"
+        "    h = concat(expand_batch(class_token, x), x)\n"
+        "    (h + pos_embedding) -> layernorm(32) -> mean([1]) -> linear(2)\n"
+    )
+    loaded = load_text(text)
+    model = loaded.model_class()
+    assert "self.class_token.expand(x.shape[0], *self.class_token.shape[1:])" in loaded.code
+    x = torch.randn(3, 196, 32)
+    torch.manual_seed(0)
+    tokens = torch.cat([model.class_token.expand(3, -1, -1), x], dim=1) + model.pos_embedding  # torchvision's ViT
+    want = model.fc1(model.ln1(tokens).mean(1))
+    assert torch.allclose(model(x), want, atol=1e-6)
+    model(x).sum().backward()
+    assert model.class_token.grad.shape == (1, 1, 32) and model.pos_embedding.grad.abs().sum() > 0
+    assert compile_text(text).checked.total_params == sum(p.numel() for p in model.parameters())
+    (diag,) = _errors(text.replace("[1, 1, 32] = zeros", "[2, 1, 32] = zeros"))
+    assert "leading 1" in diag.help

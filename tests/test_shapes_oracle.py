@@ -334,12 +334,17 @@ def random_spec(draw) -> str:
         elif form == 3 and not declared:
             # a declared learnable tensor, broadcast against the current value
             k = draw(st.integers(1, 6))
-            shape = draw(st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]"]))
+            shape = draw(
+                st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]", f"[1, {k}]"])
+            )
             init = draw(st.sampled_from(["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)"]))
             lines += [f"    here = {chain}", f"    param p: {shape} = {init}"]
-            lines.append(
-                f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if draw(st.booleans()) else "    (p * here)"
-            )
+            use = draw(st.integers(0, 2))
+            if use == 2:  # a class token over the batch
+                lines.append("    expand_batch(p, here)")
+                rank, declared = shape.count(",") + 1, True
+                continue
+            lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
         else:
             lines.append(f"    {chain}")

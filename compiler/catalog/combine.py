@@ -1,4 +1,4 @@
-"""Layers with several tensor inputs: `+`, `-`, `*` (broadcasting) and concat."""
+"""Layers with several tensor inputs: `+`, `-`, `*` (broadcasting), concat and expand_batch."""
 
 from __future__ import annotations
 
@@ -111,4 +111,31 @@ CONCAT = LayerSpec(
 ADD = _binary("add", "+")
 SUB = _binary("sub", "-")
 MUL = _binary("mul", "*")
-LAYERS = (ADD, SUB, MUL, CONCAT)
+
+
+def _expand_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    token, like = inputs
+    if token.rank < 1 or token.shape[0] != 1 or not like.shape or like.shape[0] != Sym.var("N"):
+        raise ShapeError(
+            f"expand_batch repeats a [1, ...] tensor over the batch of a [N, ...] value, but got "
+            f"{show_shape(token.shape)} and {show_shape(like.shape)}",
+            label=f"{show_shape(token.shape)} and {show_shape(like.shape)}",
+            help="declare the tensor with a leading 1, e.g. `param class_token: [1, 1, 768] = zeros`",
+        )
+    return token.with_shape((like.shape[0], *token.shape[1:]), spatial=False)
+
+
+EXPAND_BATCH = LayerSpec(
+    name="expand_batch",
+    category="combine",
+    doc="A [1, ...] tensor (a `param` class token) repeated over the batch of a [N, ...] value, without copying: "
+    "`concat(expand_batch(class_token, x), x, dim=1)`, as ViT does.",
+    args=(),
+    shape=_expand_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"{names[0]}.expand({names[1]}.shape[0], *{names[0]}.shape[1:])",
+    arity=2,
+    example="expand_batch(class_token, x)",
+)
+
+LAYERS = (ADD, SUB, MUL, CONCAT, EXPAND_BATCH)
