@@ -182,7 +182,8 @@ def _check_task(
             )
         )
     want = (Sym.var("N"), task.outputs)
-    linear = _linear_on_map(last, {n.id: n for n in graph.nodes}, types) if out.rank > 2 else None
+    # the classic mistake only where the task wants [N, outputs]: a per-pixel head may end in a map
+    linear = _linear_on_map(last, {n.id: n for n in graph.nodes}, types) if out.rank > len(want) == 2 else None
     if linear is not None:
         return [*diags, _flatten_missing(linear, types, out, task)]
     if out.shape != want or not out.is_float:

@@ -84,6 +84,7 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
         ("float32[N, 5, 3]", "chunk(4, 2)"),
         ("float32[N, 8, 11]", "chunk(5, 3, dim=-1)"),
     ],
+    "narrow": [(IMAGE, "narrow(2, 5)"), ("float32[N, 6, T]", "narrow(0, 1, dim=-2)"), (IMAGE, "narrow(11, 1, dim=3)")],
     "channel_shuffle": [(IMAGE, "channel_shuffle(4)"), (VOLUME, "channel_shuffle(2)")],
     "mean": [(IMAGE, "mean([2, 3])"), (IMAGE, "mean([-2, -1], keepdim=true)"), (SEQ, "mean(1)")],
     "upsample": [

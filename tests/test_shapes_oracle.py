@@ -143,7 +143,7 @@ FITS = {
     4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
         "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax",
         "hardsigmoid", "layernorm2d", "groupnorm", "instancenorm", "prelu", "linear", "upsample", "pixel_shuffle",
-        "pixel_unshuffle", "chunk", "channel_shuffle", "mean", "stochastic_depth"],
+        "pixel_unshuffle", "chunk", "channel_shuffle", "mean", "stochastic_depth", "narrow"],
     5: ["conv3d", "conv_transpose3d", "batchnorm", "flatten", "relu", "instancenorm", "groupnorm", "maxpool3d",
         "avgpool3d", "adaptive_avgpool3d", "adaptive_maxpool3d", "upsample", "mean", "chunk"],
 }  # fmt: skip
@@ -258,6 +258,8 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
     if choice == "chunk":
         chunks = draw(st.integers(1, 4))
         return f"chunk({chunks}, {draw(st.integers(0, chunks))}, dim={draw(st.integers(-1, 2))})", rank
+    if choice == "narrow":
+        return f"narrow({draw(st.integers(0, 3))}, {draw(st.integers(1, 4))}, dim={draw(st.integers(-1, 2))})", rank
     if choice == "channel_shuffle":
         return f"channel_shuffle({draw(st.integers(1, 3))})", rank
     if choice == "mean":

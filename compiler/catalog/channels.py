@@ -1,4 +1,4 @@
-"""Taking tensors apart along a dim: chunk, channel shuffle, mean over dims."""
+"""Taking tensors apart along a dim: chunk, narrow, channel shuffle, mean over dims."""
 
 from __future__ import annotations
 
@@ -52,6 +52,41 @@ CHUNK = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.chunk({names[0]}, {args['chunks']}, dim={args['dim']})[{args['index']}]",
     example="chunk(2, 0)",
+)
+
+
+def _narrow_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    dim = normalize_dim(args["dim"], t.rank, "narrow")
+    _not_batch(dim, "narrow", "cut")
+    size = concrete(t.shape[dim], f"size of dim {dim}", "narrow")
+    start, length = args["start"], args["length"]
+    if start + length > size:
+        raise ShapeError(
+            f"narrow takes {length} entries of dim {dim} from {start}, but the dim has only {size} "
+            f"(input {show_shape(t.shape)})",
+            label=f"{start} + {length} > {size}",
+            help=f"take at most {size - start} from {start}" if start < size else f"start below {size}",
+        )
+    shape = list(t.shape)
+    shape[dim] = length
+    return t.with_shape(tuple(shape))
+
+
+NARROW = LayerSpec(
+    name="narrow",
+    category="shape",
+    doc="`length` entries of `dim` (default 1, the channels) from `start`: unequal channel splits "
+    "(`a = in -> narrow(0, 16)`, `b = in -> narrow(16, 48)`), as torch.narrow.",
+    args=(
+        ArgSpec("start", "int", minimum=0),
+        ArgSpec("length", "int", minimum=1),
+        ArgSpec("dim", "int", default=1),
+    ),
+    shape=_narrow_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"{names[0]}.narrow({args['dim']}, {args['start']}, {args['length']})",
+    example="narrow(0, 16)",
 )
 
 
@@ -125,4 +160,4 @@ MEAN = LayerSpec(
     example="mean([2, 3])",
 )
 
-LAYERS = (CHUNK, CHANNEL_SHUFFLE, MEAN)
+LAYERS = (CHUNK, NARROW, CHANNEL_SHUFFLE, MEAN)
