@@ -258,3 +258,58 @@ def test_upsample_errors():
     assert diag.code == "E-symbolic"
     (diag,) = errors(spec("[N, 6, 6, 6]", "pixel_shuffle(2) -> flatten -> linear(3)"))
     assert "multiple of 4" in diag.message
+
+
+UNITS = """
+block se(c, squeeze):
+    s = in -> adaptive_avgpool2d(1) -> conv2d(squeeze, 1) -> relu -> conv2d(c, 1) -> hardsigmoid
+    out in * s
+
+block bneck(c_in, expanded, c_out, squeeze):
+    y = in -> conv2d(expanded, 1, bias=false) -> batchnorm(eps=0.001, momentum=0.01) -> hardswish
+          -> conv2d(expanded, 5, padding=2, groups=expanded, bias=false) -> batchnorm(eps=0.001, momentum=0.01) -> hardswish
+          -> se(expanded, squeeze)
+          -> conv2d(c_out, 1, bias=false) -> batchnorm(eps=0.001, momentum=0.01)
+    out in + y
+
+block branch(c):
+    out in -> conv2d(c, 1, bias=false) -> batchnorm -> relu -> conv2d(c, 3, padding=1, groups=c, bias=false)
+           -> batchnorm -> conv2d(c, 1, bias=false) -> batchnorm -> relu
+
+block shuffle_unit(c):
+    left = in -> chunk(2, 0)
+    right = in -> chunk(2, 1) -> branch(c / 2)
+    out concat(left, right) -> channel_shuffle(2)
+
+model M
+input x: float32[N, 40, 14, 14]
+task regression(outputs=2)
+layers:
+    bneck(40, 240, 40, 64)
+    shuffle_unit(40)
+    mean([2, 3]) -> linear(2)
+"""
+
+
+def test_mobilenet_v3_bneck_and_shufflenet_v2_unit_equal_torchvisions():
+    """hardswish, a hardsigmoid squeeze-excitation, chunk, concat and channel_shuffle: torchvision's own blocks."""
+    from functools import partial
+
+    from torchvision.models.mobilenetv3 import InvertedResidual, InvertedResidualConfig
+    from torchvision.models.shufflenetv2 import InvertedResidual as ShuffleUnit
+
+    model = load_text(UNITS).model_class()
+    bneck, unit = list(model.children())[:2]
+    norm = partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)
+    references = [
+        InvertedResidual(InvertedResidualConfig(40, 5, 240, 40, True, "HS", 1, 1, 1.0), norm),
+        ShuffleUnit(40, 40, 1),
+    ]
+    for ours, theirs in zip((bneck, unit), references, strict=True):
+        _load_by_order(ours, theirs)
+        assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in theirs.parameters())
+    x = torch.randn(2, 40, 14, 14)
+    for train in (False, True):
+        for m in (model, *references):
+            m.train(train)
+        assert torch.allclose(unit(bneck(x)), references[1](references[0](x)), atol=1e-6)
