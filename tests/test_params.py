@@ -167,3 +167,16 @@ def test_class_token_and_position_embedding_as_vit_writes_them():
     assert compile_text(text).checked.total_params == sum(p.numel() for p in model.parameters())
     (diag,) = _errors(text.replace("[1, 1, 32] = zeros", "[2, 1, 32] = zeros"))
     assert "leading 1" in diag.help
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "hint"),
+    [
+        ("param g = 1", 13, "param NAME: [sizes] = INIT"),
+        ("param g: 8 = 1", 14, "param NAME: [sizes] = INIT"),
+        ("param = conv2d(8, 1)", 11, "name a value something else"),
+    ],
+)
+def test_a_malformed_declaration_says_how_to_write_one(line, column, hint):
+    (diag,) = compile_text(_spec(f"{line}\nmean([2, 3]) -> linear(2)")).diagnostics
+    assert (diag.code, diag.span.column) == ("E-syntax", column) and hint in diag.help
