@@ -101,7 +101,7 @@ def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str
             "target_shape": list(task.target_shape),
             "label_smoothing": task.label_smoothing,
         },
-        "train": train.model_dump(mode="json"),
+        "train": train.written(),
         "total_params": checked.total_params,
     }
 

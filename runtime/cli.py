@@ -15,12 +15,14 @@ from netspec.compiler.diagnostics import CompileFailed
 from netspec.compiler.pipeline import read_source
 from netspec.compiler.render import render_all_text, summary
 from netspec.compiler.source import SourceFile
-from netspec.runtime.data import data_from_flag, load_data, read_csv_features
+from netspec.compiler.train_config import TrainConfig
+from netspec.runtime.data import load_data, read_csv_features
 from netspec.runtime.distributed import launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
 from netspec.runtime.prepare import Prepared, prepare
+from netspec.runtime.settings import BadSettings, require_data, run_settings
 from netspec.runtime.splits import Normalizer, Split
 from netspec.runtime.stopping import Interrupted
 from netspec.runtime.train import RunConfig, Trainer, evaluate_split, pick_device
@@ -33,38 +35,9 @@ def _load(path: str) -> LoadedSpec:
     return load(path)
 
 
-def _data_choice(args: argparse.Namespace, train_cfg: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    if getattr(args, "data", None):
-        return data_from_flag(args.data, getattr(args, "target", None))
-    return train_cfg["data"]["name"], dict(train_cfg["data"]["args"])
-
-
-def _run_config(args: argparse.Namespace, t: dict[str, Any]) -> RunConfig:
-    opt_name = args.optimizer or t["optimizer"]["name"]
-    opt_args = (
-        dict(t["optimizer"]["args"])
-        if opt_name == t["optimizer"]["name"]
-        else {"lr": {"sgd": 0.01, "rmsprop": 0.01}.get(opt_name, 1e-3)}
-    )
-    if args.lr is not None:
-        opt_args["lr"] = args.lr
-    schedule = args.schedule or t["schedule"]["name"]
-    steps = args.steps if args.steps is not None else (None if args.epochs is not None else t["steps"])
+def _run_config(args: argparse.Namespace, settings: TrainConfig) -> RunConfig:
     return RunConfig(
-        optimizer=opt_name,
-        optimizer_args=opt_args,
-        schedule=schedule,
-        schedule_args=dict(t["schedule"]["args"]) if schedule == t["schedule"]["name"] else {},
-        batch_size=args.batch_size or t["batch_size"],
-        epochs=args.epochs or t["epochs"],
-        steps=steps,
-        seed=args.seed if args.seed is not None else t["seed"],
-        clip=t["clip"],
-        early_stopping={"monitor": t["early_stopping"]["name"], **t["early_stopping"]["args"]}
-        if t["early_stopping"]
-        else None,
-        precision=args.precision or t["precision"],
-        channels_last=t["channels_last"],
+        train=settings,
         compile=args.compile,
         deterministic=args.deterministic,
         device=args.device,
@@ -81,10 +54,17 @@ def _guard(fn):
             print(render_all_text(exc.diagnostics, source), file=sys.stderr)
             print(summary(exc.diagnostics), file=sys.stderr)
             return 1
+        except BadSettings as exc:  # a flag or --set line the train section's schema refused
+            if world_from_env().is_main:
+                print(render_all_text(exc.diagnostics, exc.source), file=sys.stderr)
+                print(summary(exc.diagnostics), file=sys.stderr)
+            return 2
         except RuntimeProblem as exc:
             if world_from_env().is_main:  # every process meets the same problem; one reports it
                 print(exc.render(), file=sys.stderr)
             return 2 if exc.code == "E-usage" else 1
+        except BrokenPipeError:  # the reader (`| head`) left: the command line ends quietly
+            raise
         except OSError as exc:  # the run directory or a data file cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""
             print(f"error[E-io]: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -110,19 +90,20 @@ def _without_nproc(argv: list[str]) -> list[str]:
     return out
 
 
-def _prepared(args: argparse.Namespace, loaded: LoadedSpec, standardize: bool) -> tuple[str, Prepared]:
-    """The data set named by --data or the spec, validated against the spec and split."""
-    t = loaded.metadata["train"]
-    name, data_args = _data_choice(args, t)
+def _prepared(
+    args: argparse.Namespace, loaded: LoadedSpec, settings: TrainConfig, standardize: bool
+) -> tuple[str, Prepared]:
+    """The data set the settings name, validated against the spec and split."""
+    data = require_data(settings)
     prepared = prepare(
-        load_data(name, data_args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)),
+        load_data(data.name, data.args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)),
         loaded.metadata,
-        val_split=t["val_split"],
-        test_split=t["test_split"],
+        val_split=settings.val_split,
+        test_split=settings.test_split,
         standardize=standardize,
         onehot=args.targets == "onehot",
     )
-    return name, prepared
+    return data.name, prepared
 
 
 @_guard
@@ -132,9 +113,12 @@ def train(args: argparse.Namespace) -> int:
         _load(args.file)  # report spec errors once, before starting processes
         return launch(args.nproc, _without_nproc(args.argv))
     loaded = _load(args.file)
-    t = loaded.metadata["train"]
-    cfg = _run_config(args, t)
-    name, prepared = _prepared(args, loaded, standardize=t["standardize"])
+    settings = run_settings(loaded.metadata, args, Path(args.file))
+    if args.print_config:
+        print(json.dumps({"train": settings.effective(), "written": sorted(settings.model_fields_set)}, indent=2))
+        return 0
+    cfg = _run_config(args, settings)
+    name, prepared = _prepared(args, loaded, settings, standardize=settings.standardize)
     out_dir = (
         Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
     )
@@ -164,7 +148,7 @@ def _fit(trainer: Trainer, loaded: LoadedSpec, name: str, prepared, out_dir: Pat
         print(
             f"training {loaded.metadata['model']} ({loaded.metadata['total_params']:,} parameters) on {name}: "
             f"{len(prepared.train)} train / {len(prepared.val) if prepared.val else 0} val / {len(prepared.test)} test samples, "
-            f"device {trainer.device} ({effective_precision(cfg.precision, trainer.device)}), "
+            f"device {trainer.device} ({effective_precision(cfg.train.precision, trainer.device)}), "
             f"processes {trainer.world.size}, run dir {out_dir}",
             file=sys.stderr,
         )
@@ -190,14 +174,14 @@ def _restore(loaded: LoadedSpec, checkpoint: str, device: torch.device) -> tuple
 @_guard
 def evaluate(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
-    t = loaded.metadata["train"]
+    settings = run_settings(loaded.metadata, args, Path(args.file))
     device = pick_device(args.device)
     model, normalizer = _restore(loaded, args.checkpoint, device)
-    _, prepared = _prepared(args, loaded, standardize=False)
+    _, prepared = _prepared(args, loaded, settings, standardize=False)
     test = prepared.test
     x = normalizer.inputs(test.x) if test.x.is_floating_point() else test.x
     y = (test.y - normalizer.y_mean) / normalizer.y_std if normalizer.y_mean is not None else test.y
-    cfg = RunConfig(precision=t["precision"])
+    cfg = RunConfig(train=settings)
     metrics = evaluate_split(
         model, loaded.make_loss(), Split(x, y), loaded.metadata["task"]["kind"], normalizer, cfg, device
     )

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import torch
+from netspec.compiler.train_config import Choice, TrainConfig
 from netspec.runtime.checkpoint import load_checkpoint, remove_stale_temporaries, save_atomic
 from netspec.runtime.distributed import World, barrier, broadcast_buffers, setup, sum_across
 from netspec.runtime.errors import RuntimeProblem
@@ -25,18 +26,9 @@ from torch import nn
 
 @dataclass
 class RunConfig:
-    optimizer: str = "adam"
-    optimizer_args: dict[str, Any] | None = None
-    schedule: str = "none"
-    schedule_args: dict[str, Any] | None = None
-    batch_size: int = 64
-    epochs: int = 10
-    steps: int | None = None
-    seed: int = 0
-    clip: float | None = None
-    early_stopping: dict[str, Any] | None = None
-    precision: str = "fp32"
-    channels_last: bool = False
+    """How to run: the training settings (the spec's schema, `TrainConfig`) plus options of this run only."""
+
+    train: TrainConfig = field(default_factory=TrainConfig)
     compile: bool = False
     deterministic: bool = False
     device: str | None = None
@@ -70,43 +62,40 @@ def pick_device(requested: str | None) -> torch.device:
     return torch.device("cpu")
 
 
-def make_optimizer(name: str, args: dict[str, Any], params, device: torch.device) -> torch.optim.Optimizer:
+def make_optimizer(choice: Choice, params, device: torch.device) -> torch.optim.Optimizer:
+    """The optimizer the settings name; its arguments are complete (the schema bound every default)."""
     # one fused kernel per step instead of a handful of ops per parameter: the same update, less overhead
     fused = device.type in ("cpu", "cuda")
-    if name == "adam":
-        return torch.optim.Adam(params, lr=args["lr"], weight_decay=args.get("weight_decay", 0.0), fused=fused)
-    if name == "adamw":
-        return torch.optim.AdamW(params, lr=args["lr"], weight_decay=args.get("weight_decay", 0.01), fused=fused)
-    if name == "sgd":
+    a = choice.args
+    if choice.name == "adam":
+        return torch.optim.Adam(params, lr=a["lr"], weight_decay=a["weight_decay"], fused=fused)
+    if choice.name == "adamw":
+        return torch.optim.AdamW(params, lr=a["lr"], weight_decay=a["weight_decay"], fused=fused)
+    if choice.name == "sgd":
         return torch.optim.SGD(
             params,
-            lr=args["lr"],
-            momentum=args.get("momentum", 0.0),
-            nesterov=args.get("nesterov", False),
-            weight_decay=args.get("weight_decay", 0.0),
+            lr=a["lr"],
+            momentum=a["momentum"],
+            nesterov=a["nesterov"],
+            weight_decay=a["weight_decay"],
             fused=fused,
         )
-    if name == "rmsprop":
-        return torch.optim.RMSprop(
-            params, lr=args["lr"], momentum=args.get("momentum", 0.0), weight_decay=args.get("weight_decay", 0.0)
-        )
-    raise RuntimeProblem(f"unknown optimizer {name!r}", code="E-usage")
+    if choice.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=a["lr"], momentum=a["momentum"], weight_decay=a["weight_decay"])
+    raise RuntimeProblem(f"unknown optimizer {choice.name!r}", code="E-usage")
 
 
-def make_schedule(
-    name: str, args: dict[str, Any], optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int
-):
+def make_schedule(choice: Choice, optimizer: torch.optim.Optimizer, total_steps: int, steps_per_epoch: int):
     """Every schedule steps once per optimizer step (StepLR's size is in epochs, converted here)."""
+    name, a = choice.name, choice.args
     if name == "none":
         return None
     if name == "step":
-        return torch.optim.lr_scheduler.StepLR(
-            optimizer, step_size=args["size"] * steps_per_epoch, gamma=args.get("gamma", 0.1)
-        )
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=a["size"] * steps_per_epoch, gamma=a["gamma"])
     if name == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(total_steps, 1))
     if name == "onecycle":
-        peak = args.get("max_lr") or optimizer.param_groups[0]["lr"]
+        peak = a.get("max_lr") or optimizer.param_groups[0]["lr"]
         return torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=max(total_steps, 1))
     raise RuntimeProblem(f"unknown schedule {name!r}", code="E-usage")
 
@@ -127,9 +116,9 @@ def evaluate_split(
     sums = MetricSums(kind)
     with torch.inference_mode():
         for xb, yb in split.eval_batches(1024, world.rank, world.size, device):
-            if cfg.channels_last and xb.dim() == 4:
+            if cfg.train.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
-            with autocast(device, cfg.precision):
+            with autocast(device, cfg.train.precision):
                 out = model(xb)
             out = out.float()
             sums.add(loss_fn(out, yb), out, yb, normalizer.target_scale)
@@ -154,11 +143,11 @@ class Trainer:
         if self.world.enabled and self.device.type == "cuda":
             self.device = torch.device("cuda", self.world.local_rank)
         setup(self.world, self.device)
-        torch.manual_seed(cfg.seed)
+        torch.manual_seed(cfg.train.seed)
         if cfg.deterministic:
             torch.use_deterministic_algorithms(True)
         self.model = model_class().to(self.device)
-        if cfg.channels_last:
+        if cfg.train.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
         net: nn.Module = self.model
         if self.world.enabled:
@@ -169,31 +158,27 @@ class Trainer:
         self.check_every = cfg.check_every or (50 if self.device.type != "cpu" else 10 if self.world.enabled else 1)
         self.stop = StopRequest()  # `netc train` installs it for Ctrl-C; library callers keep their own handlers
         self.loss_fn = make_loss()
-        self.generator = torch.Generator().manual_seed(cfg.seed)
-        if len(data.train) < cfg.batch_size:
+        self.generator = torch.Generator().manual_seed(cfg.train.seed)
+        if len(data.train) < cfg.train.batch_size:
             raise RuntimeProblem(
-                f"the train split has {len(data.train)} samples, fewer than one batch of {cfg.batch_size}",
+                f"the train split has {len(data.train)} samples, fewer than one batch of {cfg.train.batch_size}",
                 help=f"lower the batch size (--batch-size {max(2 * self.world.size, len(data.train) // 4)}) or use more data",
             )
-        if cfg.batch_size < 2 * self.world.size:
+        if cfg.train.batch_size < 2 * self.world.size:
             share = f"each of the {self.world.size} processes" if self.world.enabled else "a batch"
             raise RuntimeProblem(
-                f"batch size {cfg.batch_size} is too small: {share} needs at least 2 samples "
+                f"batch size {cfg.train.batch_size} is too small: {share} needs at least 2 samples "
                 "(batchnorm cannot train on one)",
                 code="E-usage",
                 help=f"use --batch-size {2 * self.world.size} or more",
             )
         self.steps_per_epoch = len(
-            shuffled_batches(len(data.train), cfg.batch_size, torch.Generator().manual_seed(0), self.world.size)
+            shuffled_batches(len(data.train), cfg.train.batch_size, torch.Generator().manual_seed(0), self.world.size)
         )
-        self.total_steps = cfg.steps if cfg.steps else cfg.epochs * self.steps_per_epoch
+        self.total_steps = cfg.train.steps if cfg.train.steps else cfg.train.epochs * self.steps_per_epoch
         self.epochs = math.ceil(self.total_steps / self.steps_per_epoch)
-        self.optimizer = make_optimizer(
-            cfg.optimizer, cfg.optimizer_args or {"lr": 1e-3}, self.model.parameters(), self.device
-        )
-        self.schedule = make_schedule(
-            cfg.schedule, cfg.schedule_args or {}, self.optimizer, self.total_steps, self.steps_per_epoch
-        )
+        self.optimizer = make_optimizer(cfg.train.optimizer, self.model.parameters(), self.device)
+        self.schedule = make_schedule(cfg.train.schedule, self.optimizer, self.total_steps, self.steps_per_epoch)
         self.train_split = data.train.to(self.device)
         main = self.world.is_main
         self.report = RunReport(out_dir, self.kind, quiet=cfg.quiet or not main, writes=main)
@@ -204,11 +189,11 @@ class Trainer:
         self.best: float | None = None
         self.stale = 0
         self.history: list[dict[str, float]] = []
-        es = cfg.early_stopping or {}
-        self.monitor = es.get("monitor", "val_loss" if data.val is not None else "train_loss")
+        es = cfg.train.early_stopping
+        self.monitor = es.name if es else "val_loss" if data.val is not None else "train_loss"
         if data.val is None and self.monitor.startswith("val_"):
             self.monitor = "train_loss"
-        self.patience = es.get("patience") if cfg.early_stopping else None
+        self.patience = es.args["patience"] if es else None
 
     # ---- checkpoints ----------------------------------------------------------------
     def state(self) -> dict[str, Any]:
@@ -254,23 +239,23 @@ class Trainer:
         guard = StepGuard(self.device, world, self.stop)
         started = time.perf_counter()
         # with DDP each rank takes its share of the same global batch; gradients are averaged
-        batches = shuffled_batches(len(split), cfg.batch_size, self.generator, world.size)
+        batches = shuffled_batches(len(split), cfg.train.batch_size, self.generator, world.size)
         batches = [b[world.rank :: world.size] for b in batches]
         batches = batches[: max(0, self.total_steps - self.step)]
         bar = self.report.progress(len(batches), self.epoch + 1, self.epochs)
         for xb, yb in split.batches(batches, self.device):
-            if cfg.channels_last and xb.dim() == 4:
+            if cfg.train.channels_last and xb.dim() == 4:
                 xb = xb.contiguous(memory_format=torch.channels_last)
             self.optimizer.zero_grad(set_to_none=True)
-            with autocast(self.device, cfg.precision):
+            with autocast(self.device, cfg.train.precision):
                 out = self.forward(xb)
             loss = self.loss_fn(out.float(), yb)
             guard.record(loss, self.step + 1)
             if (self.step + 1) % self.check_every == 0:
                 guard.check(self.epoch + 1)  # each step for one CPU process: no update from a non-finite loss
             loss.backward()
-            if cfg.clip:
-                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.clip)
+            if cfg.train.clip:
+                nn.utils.clip_grad_norm_(self.model.parameters(), cfg.train.clip)
             self.optimizer.step()
             if self.schedule is not None:
                 self.schedule.step()
@@ -342,7 +327,7 @@ class Trainer:
             "steps": self.step,
             "train_seconds": sum(r["seconds"] for r in self.history),
             "device": str(self.device),
-            "precision": effective_precision(self.cfg.precision, self.device),
+            "precision": effective_precision(self.cfg.train.precision, self.device),
             "processes": self.world.size,
             "model": self.meta["model"],
             "spec_hash": self.meta["spec_hash"],

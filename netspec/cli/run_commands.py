@@ -63,6 +63,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--targets", choices=("ids", "onehot"), default="ids", help="onehot: convert one-hot targets to class ids"
     )
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help='any train setting, in the spec\'s syntax (e.g. --set optimizer="sgd(lr=0.1)"); repeatable',
+    )
+    train.add_argument(
+        "--print-config", action="store_true", help="print the settings in effect (spec, defaults, flags) and stop"
+    )
     train.add_argument("--out", metavar="DIR", help="run directory (default runs/<model>-<timestamp>)")
     train.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
