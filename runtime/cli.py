@@ -15,8 +15,10 @@ from netspec.compiler.diagnostics import CompileFailed
 from netspec.compiler.pipeline import read_source
 from netspec.compiler.render import render_all_text, summary
 from netspec.compiler.source import SourceFile
-from netspec.compiler.train_config import TrainConfig
-from netspec.runtime.data import load_data, read_csv_features
+from netspec.compiler.train_config import Choice, TrainConfig
+from netspec.runtime.checkpoint import load_checkpoint, restore_model
+from netspec.runtime.columns import by_name
+from netspec.runtime.data import ArrayData, load_data, read_csv_table
 from netspec.runtime.distributed import launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.load import LoadedSpec, load
@@ -42,6 +44,7 @@ def _run_config(args: argparse.Namespace, settings: TrainConfig) -> RunConfig:
         deterministic=args.deterministic,
         device=args.device,
         quiet=args.quiet,
+        checkpoint_every=args.checkpoint_every,
     )
 
 
@@ -91,19 +94,43 @@ def _without_nproc(argv: list[str]) -> list[str]:
 
 
 def _prepared(
-    args: argparse.Namespace, loaded: LoadedSpec, settings: TrainConfig, standardize: bool
+    args: argparse.Namespace,
+    loaded: LoadedSpec,
+    settings: TrainConfig,
+    standardize: bool,
+    contract: dict[str, Any] | None = None,
 ) -> tuple[str, Prepared]:
-    """The data set the settings name, validated against the spec and split."""
-    data = require_data(settings)
+    """The data set the settings name, validated against the spec and split.
+
+    With a checkpoint's `contract`, table columns are put in the order the model was trained on.
+    """
+    choice = require_data(settings)
+    data = load_data(
+        choice.name, choice.args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)
+    )
+    trained_on = (contract or {}).get("features")
+    if isinstance(data, ArrayData) and trained_on and data.features and data.features != trained_on:
+        data.x = by_name(data.x, data.features, trained_on, None, choice.args.get("path", choice.name))
+        data.features = list(trained_on)
     prepared = prepare(
-        load_data(data.name, data.args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)),
+        data,
         loaded.metadata,
         val_split=settings.val_split,
         test_split=settings.test_split,
         standardize=standardize,
         onehot=args.targets == "onehot",
+        source=choice.model_dump(mode="json"),
     )
-    return data.name, prepared
+    return choice.name, prepared
+
+
+def _run_dir(args: argparse.Namespace, model: str) -> Path:
+    """--out, else the resumed run's own folder, else a new runs/<model>-<time>."""
+    if args.out:
+        return Path(args.out)
+    if args.resume and Path(args.resume).parent.name == "checkpoints":
+        return Path(args.resume).parent.parent
+    return Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 @_guard
@@ -119,16 +146,23 @@ def train(args: argparse.Namespace) -> int:
         return 0
     cfg = _run_config(args, settings)
     name, prepared = _prepared(args, loaded, settings, standardize=settings.standardize)
-    out_dir = (
-        Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
+    out_dir = _run_dir(args, loaded.metadata["model"])
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, out_dir, world)
     trainer.stop.install()
     try:
         if args.resume:
             trainer.resume(Path(args.resume))
         result = _fit(trainer, loaded, name, prepared, out_dir)
-    except (Interrupted, KeyboardInterrupt):
+    except Interrupted:  # every rank stopped at the same step boundary: that state resumes exactly
+        trainer.save_interrupted()
+        if world.is_main:
+            last = out_dir / "checkpoints" / "last.pt"
+            print(
+                f"netc: interrupted at step {trainer.step} (epoch {trainer.epoch + 1}); continue with --resume {last}",
+                file=sys.stderr,
+            )
+        return 130
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, keep the last checkpoint written
         if world.is_main:
             last = out_dir / "checkpoints" / "last.pt"
             hint = f"; continue with --resume {last}" if last.exists() else ""
@@ -161,53 +195,66 @@ def _summary_line(result: dict[str, Any]) -> str:
     return f"test: loss {test['loss']:.4f}  {metric}  ({result['epochs']} epochs, {result['train_seconds']:.1f}s training, best epoch {result['best_epoch']})"
 
 
-def _restore(loaded: LoadedSpec, checkpoint: str, device: torch.device) -> tuple[torch.nn.Module, Normalizer]:
-    from netspec.runtime.checkpoint import load_checkpoint
-
-    state = load_checkpoint(Path(checkpoint), loaded.metadata["spec_hash"])
+def _restore(
+    loaded: LoadedSpec, checkpoint: str, device: torch.device
+) -> tuple[torch.nn.Module, Normalizer, dict[str, Any]]:
+    """The checkpoint's model in eval mode, its normalizer, and the data contract it was trained with."""
+    path = Path(checkpoint)
+    state = load_checkpoint(path, loaded.metadata["spec_hash"])
     model = loaded.model_class()
-    model.load_state_dict(state["model"])
+    restore_model(model, state["model"], path)
     model.to(device).eval()
-    return model, Normalizer.from_state(state.get("normalizer", {}))
+    return model, Normalizer.from_state(state.get("normalizer", {})), state.get("data") or {}
 
 
 @_guard
 def evaluate(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
-    settings = run_settings(loaded.metadata, args, Path(args.file))
     device = pick_device(args.device)
-    model, normalizer = _restore(loaded, args.checkpoint, device)
-    _, prepared = _prepared(args, loaded, settings, standardize=False)
+    model, normalizer, contract = _restore(loaded, args.checkpoint, device)
+    settings = run_settings(loaded.metadata, args, Path(args.file))
+    if not args.data and contract.get("source"):  # the data the checkpoint was trained on, not the spec's default
+        settings = settings.model_copy(update={"data": Choice.model_validate(contract["source"])})
+    _, prepared = _prepared(args, loaded, settings, standardize=False, contract=contract)
     test = prepared.test
     x = normalizer.inputs(test.x) if test.x.is_floating_point() else test.x
     y = (test.y - normalizer.y_mean) / normalizer.y_std if normalizer.y_mean is not None else test.y
     cfg = RunConfig(train=settings)
     metrics = evaluate_split(
-        model, loaded.make_loss(), Split(x, y), loaded.metadata["task"]["kind"], normalizer, cfg, device
+        model, loaded.make_loss(), Split(x, y), loaded.metadata["task"]["kind"], normalizer, cfg, device, None, True
     )
     print(json.dumps({"test": metrics}, indent=2))
     return 0
+
+
+def _predict_inputs(path: Path, meta: dict[str, Any], contract: dict[str, Any]) -> np.ndarray:
+    """The inputs of `--input`: an .npz array named `x` or after the input, or a CSV matched by column names."""
+    name = meta["inputs"][0]["name"]
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            key = next((k for k in (name, "x") if k in archive), None)
+            if key is None:
+                raise RuntimeProblem(
+                    f"{path} has no array {name!r} or 'x' (it has {', '.join(archive.files) or 'nothing'})",
+                    help=f"save inputs with np.savez(path, {name}=inputs)",
+                )
+            return archive[key]
+    if path.suffix == ".csv":
+        x, header = read_csv_table(path)
+        return by_name(x, header, contract.get("features"), contract.get("target"), path)
+    raise RuntimeProblem(f"--input must be a .npz or .csv file, not {path.name}", code="E-usage")
 
 
 @_guard
 def predict(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
     device = pick_device(args.device)
-    model, normalizer = _restore(loaded, args.checkpoint, device)
+    model, normalizer, contract = _restore(loaded, args.checkpoint, device)
     path = Path(args.input)
     if not path.exists():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as archive:
-            if "x" not in archive:
-                raise RuntimeProblem(f"{path} has no array 'x'", help="save inputs with np.savez(path, x=inputs)")
-            x = archive["x"]
-    elif path.suffix == ".csv":
-        x = read_csv_features(path)
-    else:
-        raise RuntimeProblem(f"--input must be a .npz or .csv file, not {path.name}", code="E-usage")
     meta = loaded.metadata["inputs"][0]
-    x = check_inputs(shape_inputs(x, meta, reshapeable=False), meta)
+    x = check_inputs(shape_inputs(_predict_inputs(path, loaded.metadata, contract), meta, reshapeable=False), meta)
     xt = torch.from_numpy(x)
     xt = normalizer.inputs(xt) if xt.is_floating_point() else xt
     with torch.inference_mode():

@@ -76,6 +76,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
     )
+    train.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="STEPS",
+        help="also write last.pt every STEPS steps inside epochs (a resume continues from that exact step)",
+    )
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     train.add_argument(
         "--stream", action="store_true", help="read samples on demand in DataLoader workers (automatic above 2 GiB)"
@@ -88,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     train.set_defaults(func=_train)
 
-    evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the spec's test split")
+    evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the test split of the data it was trained on")
     evaluate.add_argument("file", metavar="FILE")
     evaluate.add_argument("--checkpoint", required=True)
     evaluate.add_argument("--data")
