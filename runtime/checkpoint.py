@@ -13,7 +13,7 @@ from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.files import remove_stale_temporaries, write_bytes_atomic
 from torch import nn
 
-__all__ = ["load_checkpoint", "remove_stale_temporaries", "restore_model", "save_atomic"]
+__all__ = ["load_checkpoint", "read_checkpoint", "remove_stale_temporaries", "restore_model", "save_atomic"]
 
 FORMAT = "netc-checkpoint/2"
 _HELP = "checkpoints are written by `netc train` (runs/<model>-<time>/checkpoints/)"
@@ -50,8 +50,8 @@ def _read(source: Path | bytes, what: str) -> Any:
         ) from None
 
 
-def load_checkpoint(path: Path, spec_hash: str, needs: Iterable[str] = ()) -> dict[str, Any]:
-    """The verified state of a checkpoint of this spec holding every key in `needs`, or a clear refusal."""
+def read_checkpoint(path: Path) -> dict[str, Any]:
+    """The state inside a checkpoint file, its checksum verified; any spec's."""
     if not path.is_file():
         raise RuntimeProblem(f"no such checkpoint: {path}", code="E-usage")
     envelope = _read(path, f"checkpoint {path}")
@@ -71,6 +71,12 @@ def load_checkpoint(path: Path, spec_hash: str, needs: Iterable[str] = ()) -> di
         state = envelope  # written before checkpoints carried a checksum
     if not isinstance(state, dict) or "model" not in state or "spec_hash" not in state:
         raise RuntimeProblem(f"{path} is not a netc checkpoint", code="E-checkpoint", help=_HELP)
+    return state
+
+
+def load_checkpoint(path: Path, spec_hash: str, needs: Iterable[str] = ()) -> dict[str, Any]:
+    """The verified state of a checkpoint of this spec holding every key in `needs`, or a clear refusal."""
+    state = read_checkpoint(path)
     if state["spec_hash"] != spec_hash:
         raise RuntimeProblem(
             f"checkpoint {path} was trained from a different model (spec hash {state['spec_hash']}, this spec is {spec_hash})",
