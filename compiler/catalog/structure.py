@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import need_float
+from netspec.compiler.catalog.common import need_float, normalize_dim
 from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 
-def _norm_dim(d: int, rank: int, layer: str) -> int:
-    if not -rank <= d < rank:
-        raise ShapeError(
-            f"{layer} dim {d} is out of range for a {rank}-D input",
-            code="E-arg-type",
-            label=f"dim={d}",
-            help=f"use a dim between {-rank} and {rank - 1}",
-        )
-    return d % rank
-
-
 def _flatten_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    start = _norm_dim(args["start"], t.rank, "flatten")
-    end = _norm_dim(args["end"], t.rank, "flatten")
+    start = normalize_dim(args["start"], t.rank, "flatten")
+    end = normalize_dim(args["end"], t.rank, "flatten")
     if start > end:
         raise ShapeError(f"flatten start={args['start']} comes after end={args['end']}", code="E-arg-type")
     if start == 0:
@@ -57,7 +46,7 @@ FLATTEN = LayerSpec(
     shape=_flatten_shape,
     module=lambda inputs, args: None,
     call=_flatten_call,
-    accepts_int_input=True,
+    role="idempotent",
     example="flatten",
 )
 
@@ -115,8 +104,8 @@ RESHAPE = LayerSpec(
     call=lambda attr, names, args: (
         f"{names[0]}.reshape({names[0]}.shape[0], {', '.join(str(d) for d in args['shape'])})"
     ),
-    accepts_int_input=True,
     example="reshape(4, 7, 7)",
+    varargs=True,
 )
 
 
@@ -149,8 +138,8 @@ PERMUTE = LayerSpec(
     shape=_permute_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.permute({', '.join(str(d) for d in args['dims'])})",
-    accepts_int_input=True,
     example="permute(0, 2, 1)",
+    varargs=True,
 )
 
 
@@ -161,7 +150,7 @@ def _last_shape(inputs: list[TensorType], args: Args) -> TensorType:
             f"last takes the final time step of a sequence [N, T, ...], but its input is {t.rank}-D {show_shape(t.shape)}",
             label=f"input is {show_shape(t.shape)}",
             help="use `last` after a recurrent layer (`lstm(128) -> last`), or remove it",
-            notes=("PyTorch would run x[:, -1] here and silently pick the last feature",),
+            notes=("PyTorch would run x[:, -1] here and silently pick the last feature",) if t.rank == 2 else (),
         )
     return t.with_shape((t.shape[0], *t.shape[2:]), spatial=False)
 
@@ -193,9 +182,21 @@ DROPOUT = LayerSpec(
     args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
     shape=lambda inputs, args: (need_float(inputs[0], "dropout"), inputs[0])[1],
     module=_dropout_module("nn.Dropout"),
+    role="dropout",
     prefix="dropout",
     example="dropout(0.25)",
 )
+
+
+def _channel_dropout_note(n: int, rank: int) -> str:
+    """What PyTorch's DropoutNd does with a wrong rank (checked against torch in tests/test_defects_10.py)."""
+    if rank < 2 or (n == 1 and rank > 3):
+        return f"PyTorch would raise an error on this {rank}-D input too"
+    if rank == 2 and n == 2:
+        return "PyTorch would run it and zero single elements, as plain dropout does"
+    if rank == n + 1:
+        return "PyTorch would take this as one unbatched sample: whole rows along the last dim, the batch dim N read as channels"
+    return "PyTorch would run it and zero whole [N, C] slices across all the remaining dims"
 
 
 def _channel_dropout_shape(n: int):
@@ -210,7 +211,7 @@ def _channel_dropout_shape(n: int):
                 f"{layer} expects a {n + 2}-D input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
                 label=f"input is {show_shape(t.shape)}",
                 help=f"use dropout{t.rank - 2}d for a {t.rank}-D input" if 3 <= t.rank <= 4 else "use dropout",
-                notes=("PyTorch would run it (with a warning) and drop channels along the wrong dimensions",),
+                notes=(_channel_dropout_note(n, t.rank),),
             )
         return t
 
@@ -225,6 +226,7 @@ DROPOUT1D, DROPOUT2D = (
         args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
         shape=_channel_dropout_shape(n),
         module=_dropout_module(f"nn.Dropout{n}d"),
+        role="dropout",
         prefix="dropout",
         example=f"dropout{n}d(0.1)",
     )
@@ -239,7 +241,7 @@ IDENTITY = LayerSpec(
     shape=_same,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: names[0],
-    accepts_int_input=True,
+    role="idempotent",
     example="identity",
 )
 
