@@ -84,14 +84,34 @@ def py_literal(value: Any, level: int = 0) -> str:
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
+def _input_entry(node: Any, vocab: dict[str, int]) -> dict[str, Any]:
+    entry = {"name": node.id, "dtype": node.dtype, "shape": list(node.dims)}
+    if node.id in vocab:  # token ids: the runtime checks the data against it before the first step
+        entry["vocab"] = vocab[node.id]
+    return entry
+
+
+def _id_limits(checked: Checked) -> dict[str, int]:
+    """For each input read by an embedding, the smallest vocabulary of those embeddings (ids must lie below it)."""
+    inputs = {n.id for n in checked.graph.inputs}
+    limits: dict[str, int] = {}
+    for node in checked.graph.nodes:
+        if node.op == "embedding":
+            for source in node.inputs:
+                if source in inputs:
+                    limits[source] = min(limits.get(source, node.args["vocab"]), node.args["vocab"])
+    return limits
+
+
 def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str, class_name: str) -> dict[str, Any]:
     task = checked.task
+    vocab = _id_limits(checked)
     return {
         "model": checked.graph.model,
         "class_name": class_name,
         "spec": source_name,
         "spec_hash": digest,
-        "inputs": [{"name": n.id, "dtype": n.dtype, "shape": list(n.dims)} for n in checked.graph.inputs],
+        "inputs": [_input_entry(n, vocab) for n in checked.graph.inputs],
         "output_shape": ["N", task.outputs],
         "task": {
             "kind": task.kind,
@@ -101,7 +121,7 @@ def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str
             "target_shape": list(task.target_shape),
             "label_smoothing": task.label_smoothing,
         },
-        "train": train.model_dump(mode="json"),
+        "train": train.written(),
         "total_params": checked.total_params,
     }
 
