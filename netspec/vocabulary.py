@@ -19,16 +19,40 @@ CONSTANTS = ("true", "false", "none")
 @functools.cache
 def keywords() -> tuple[str, ...]:
     """The reserved words: every word the grammar spells out literally (`model`, `layers`, `out`, ...)."""
+    return tuple(sorted(set(_LITERAL.findall(_code()))))
+
+
+@functools.cache
+def top_level_keywords() -> tuple[str, ...]:
+    """The keywords that begin a top-level item (`model`, `layers`, ...): the first word of each `?item` rule."""
+    code = _code()
+    items = re.search(r"\?item\s*:(.*?)\n\s*\n", code, re.S)
+    rules = re.findall(r"[a-z_]+", items.group(1)) if items else []
+    found = set()
+    for rule in rules:
+        first = re.search(rf"^{rule}\s*:\s*(\S+)", code, re.M)
+        if first is None:
+            continue
+        word = first.group(1)
+        literal = re.search(rf'^{word}\s*:\s*"([a-z_]+)"', code, re.M) if word.isupper() else None
+        if literal:
+            found.add(literal.group(1))
+        elif _LITERAL.fullmatch(word):
+            found.add(word.strip('"'))
+    return tuple(sorted(found))
+
+
+def _code() -> str:
     text = GRAMMAR_PATH.read_text(encoding="utf-8")
-    code = "\n".join(line.split("//", 1)[0] for line in text.splitlines())
-    return tuple(sorted(set(_LITERAL.findall(code))))
+    return "\n".join(line.split("//", 1)[0] for line in text.splitlines())
 
 
 @functools.cache
 def layer_names() -> tuple[str, ...]:
+    """The layers a spec can call: the catalog, less entries named by a reserved word (`param` is a statement)."""
     from netspec.compiler.catalog import CATALOG
 
-    return tuple(sorted(CATALOG))
+    return tuple(sorted(set(CATALOG) - set(keywords())))
 
 
 @functools.cache

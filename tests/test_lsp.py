@@ -235,7 +235,7 @@ async def test_inlay_hints_in_blocks_show_each_use(client: LanguageClient):
 
 
 async def test_hints_survive_a_later_error(client: LanguageClient):
-    text = "model M\ninput x: float32[N, 1, 28, 28]\ntask multiclass(classes=10)\nlayers:\n    conv2d(8, 3) -> relu\n    linear(10)\n"
+    text = "model M\ninput x: float32[N, 1, 28, 28]\ntask multiclass(classes=10)\nlayers:\n    conv2d(8, 3) -> relu\n    maxpool2d(50)\n"
     uri = await open_doc(client, "partial.net", text)
     hints = await client.text_document_inlay_hint_async(
         lsp.InlayHintParams(

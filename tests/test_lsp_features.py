@@ -209,3 +209,34 @@ def test_a_slow_check_stretches_the_pause_before_the_next_one():
     assert server.delay("file:///a.net") == server_module.MAX_DELAY_S
     server.debounce_s = 0
     assert server.delay("file:///a.net") == 0
+
+
+LAYER_SCALE = """block scaled(c):
+    param gamma: [c, 1, 1] = 1e-6
+    y = in -> conv2d(c, 3, padding=1)
+    out in + gamma * y
+
+model M
+input x: float32[N, 8, 16, 16]
+task multiclass(classes=10)
+layers:
+    scaled(8) * 2
+    adaptive_avgpool2d(1) -> flatten -> linear(10)
+"""
+
+
+def test_a_param_declaration_is_a_named_value_everywhere():
+    """`param gamma: ...` is found, hovered, outlined and completed like any named value."""
+    from netspec.lsp.completion import complete
+    from netspec.lsp.outline import outline
+
+    analysis = analyze(LAYER_SCALE, "scale.net")
+    assert analysis.compilation.ok, analysis.compilation.diagnostics
+    gamma = analysis.symbols.find("gamma", "scaled")
+    assert gamma is not None and [(r.line, r.column) for r in gamma.references] == [(4, 14)]
+    assert analysis.symbols.at(4, 15)[0] is gamma
+    text, _ = hover_text(analysis, 2, 12)
+    assert text == "**learnable parameter gamma**: `[8, 1, 1]`"
+    (block, *_) = outline(analysis.compilation.program)
+    assert [c.name for c in block.children] == ["c", "gamma", "y"]
+    assert {"gamma", "y", "in", "c"} <= {i.label for i in complete(LAYER_SCALE, 3, 12, analysis.symbols)}

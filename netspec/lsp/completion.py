@@ -19,7 +19,7 @@ from netspec.lsp.describe import argument_doc, literal, signature
 from netspec.lsp.symbols import SymbolIndex
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
-_ASSIGN = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)")
+_ASSIGN = re.compile(r"^\s*(?:param\s+([A-Za-z_][A-Za-z0-9_]*)\s*:|([A-Za-z_][A-Za-z0-9_]*)\s*=(?!=))")
 _BLOCK_HEAD = re.compile(r"^\s*block\s+([A-Za-z_][A-Za-z0-9_]*)\s*\(([^)]*)\)")
 _INPUT = re.compile(r"^\s*input\s+([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -46,7 +46,7 @@ class Context:
 
 def _section(lines: list[str], line: int) -> Context:
     """The section the 0-based `line` belongs to: the nearest line above that starts with a top-level keyword."""
-    tops = set(vocabulary.keywords()) - {"out"}
+    tops = set(vocabulary.top_level_keywords())
     for index in range(line, -1, -1):
         words = lines[index].split(None, 1)
         head = re.match(r"[A-Za-z_]+", words[0]).group() if words and re.match(r"[A-Za-z_]+", words[0]) else ""
@@ -143,11 +143,13 @@ def _values(context: Context, lines: list[str], line: int, symbols: SymbolIndex)
     for text in lines[context.section_start + 1 : line]:
         found = _ASSIGN.match(text)
         if found:
-            names.setdefault(found.group(1), "value")
+            names.setdefault(found.group(1) or found.group(2), "learnable parameter" if found.group(1) else "value")
     scope = context.block if context.section == "block" else "layers"
     for symbol in symbols.in_scope(scope):
         if symbol.span.line - 1 < line:
-            names.setdefault(symbol.name, "value" if symbol.kind == "assign" else symbol.kind)
+            names.setdefault(
+                symbol.name, {"assign": "value", "param_decl": "learnable parameter"}.get(symbol.kind, symbol.kind)
+            )
     return [Item(name, "value", what) for name, what in names.items()]
 
 
@@ -163,8 +165,10 @@ def _blocks(lines: list[str], symbols: SymbolIndex, exclude: str) -> list[Item]:
     ]
 
 
-def _keywords(line_prefix: str) -> list[Item]:
-    return [Item(word, "keyword") for word in vocabulary.keywords() if word != "out"]
+def _keywords(statement: bool = False) -> list[Item]:
+    """The top-level keywords; at the start of a statement also the statement keywords (`param`, `out`)."""
+    words = vocabulary.keywords() if statement else vocabulary.top_level_keywords()
+    return [Item(word, "keyword") for word in words]
 
 
 def complete(
@@ -187,7 +191,7 @@ def complete(
         ]
     stripped = prefix.lstrip()
     first = stripped.split(None, 1)[0] if stripped else ""
-    if first in vocabulary.keywords() and " " in stripped and first != "out":
+    if first in vocabulary.top_level_keywords() and " " in stripped:
         context = Context(first)  # the line's own declaration: `task ...`, `input ...`
     call = _open_call(prefix)
     if call is not None and not re.search(r"=\s*[A-Za-z_0-9]*$", prefix):
@@ -206,7 +210,7 @@ def complete(
     if context.section == "train":
         setting = re.match(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s+", prefix)
         if setting is None:
-            return [Item(s, "setting", _setting_detail(s)) for s in vocabulary.settings()] + _keywords(prefix)
+            return [Item(s, "setting", _setting_detail(s)) for s in vocabulary.settings()] + _keywords()
         name = setting.group(1)
         if name in SETTING_CHOICES:
             return _choice_items(SETTING_CHOICES[name])
@@ -221,11 +225,9 @@ def complete(
         items += _blocks(lines, symbols, context.block)
         items += _values(context, lines, line, symbols)
         if not re.search(r"(->|[-+*(,=])\s*[A-Za-z_0-9]*$", prefix):
-            items += _keywords(prefix)
-            if context.section == "block":
-                items.append(Item("out", "keyword", "the block's output"))
+            items += [k for k in _keywords(statement=True) if k.label != "out" or context.section == "block"]
         return items
-    return _keywords(prefix)
+    return _keywords()
 
 
 def _setting_detail(name: str) -> str:

@@ -62,7 +62,7 @@ def _value_id(analysis: Analysis, symbol: Symbol) -> list[str]:
         return [symbol.name]
     if symbol.scope == "layers":
         return [graph.names[symbol.name]] if symbol.name in graph.names else []
-    if symbol.kind == "assign":
+    if symbol.kind not in ("block", "param", "model"):
         ids = [b.id for b in graph.blocks if b.block == symbol.scope]
         return [graph.names[f"{i}.{symbol.name}"] for i in ids if f"{i}.{symbol.name}" in graph.names]
     return []
@@ -99,6 +99,7 @@ def _symbol_text(analysis: Analysis, symbol: Symbol, at: Span) -> str | None:
         if out is not None and show_shape(out.shape) not in shapes:
             shapes.append(show_shape(out.shape))
     what = {"input": "input", "param": "block parameter", "assign": "value", "model": "model"}.get(symbol.kind)
+    what = what or {"param_decl": "learnable parameter"}.get(symbol.kind)
     text = f"**{what or symbol.kind} {symbol.name}**"
     if shapes:
         text += ": `" + "` | `".join(shapes[:MAX_USES]) + "`"

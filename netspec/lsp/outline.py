@@ -21,9 +21,14 @@ class Entry:
 
 
 def _values(body: tuple[ir.Statement, ...]) -> list[Entry]:
-    return [
-        Entry(s.target, "value", s.span, s.target_span, expr_text(s.value)) for s in body if isinstance(s, ir.Assign)
-    ]
+    """Each statement that names a value (`y = ...`, `param gamma: ...`)."""
+    entries = []
+    for stmt in body:
+        if isinstance(stmt, ir.Assign):
+            entries.append(Entry(stmt.target, "value", stmt.span, stmt.target_span, expr_text(stmt.value)))
+        elif isinstance(getattr(stmt, "target", None), str) and isinstance(getattr(stmt, "target_span", None), Span):
+            entries.append(Entry(stmt.target, "value", stmt.span, stmt.target_span, stmt.kind))
+    return entries
 
 
 def _item(item: ir.Item) -> Entry:

@@ -82,10 +82,11 @@ def _uses(node: Record, found: Callable[[str, Span], None]) -> None:
 
 
 def _body_symbols(body: tuple[ir.Statement, ...], scope: str) -> list[Symbol]:
+    """The statements that name a value: any with a `target` and its span (`y = ...`, `param gamma: ...`)."""
     return [
-        Symbol(stmt.target, "assign", stmt.target_span, scope, stmt.span)
+        Symbol(stmt.target, stmt.kind, stmt.target_span, scope, stmt.span)
         for stmt in body
-        if isinstance(stmt, ir.Assign)
+        if isinstance(getattr(stmt, "target", None), str) and isinstance(getattr(stmt, "target_span", None), Span)
     ]
 
 
