@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from netspec.lsp.analysis import analyze  # noqa: E402
 from netspec.lsp.hints import line_shapes  # noqa: E402
-from netspec.lsp.server import _diagnostic  # noqa: E402
+from netspec.lsp.protocol import diagnostic  # noqa: E402
 
 # as on a user's machine: Python caches bytecode (some sandboxes set PYTHONDONTWRITEBYTECODE)
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"} | {"PYTHONPATH": str(ROOT)}
@@ -84,7 +84,7 @@ def recheck_ms(text: str, rounds: int, clock=time.perf_counter) -> tuple[float, 
         new = edited(text, r + 1)
         start = clock()
         analysis = analyze(new, "bench.net")
-        [_diagnostic(analysis, d, "file:///bench.net", "utf-16") for d in analysis.compilation.diagnostics]
+        [diagnostic(analysis, d, "file:///bench.net", "utf-16") for d in analysis.compilation.diagnostics]
         middle = clock()
         line_shapes(analysis)
         checks.append(middle - start)

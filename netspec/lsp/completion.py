@@ -15,7 +15,7 @@ from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.tasks import _SCHEMAS as TASK_SCHEMAS
 from netspec.compiler.train_config import _CHOICES as SETTING_CHOICES
 from netspec.compiler.train_config import _SCALARS as SCALAR_SETTINGS
-from netspec.lsp.describe import argument_doc, literal, signature
+from netspec.lsp.describe import argument_doc, signature
 from netspec.lsp.symbols import SymbolIndex
 
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*$")
@@ -237,6 +237,3 @@ def _setting_detail(name: str) -> str:
     if spec is None:
         return ""
     return spec.kind + (": " + ", ".join(spec.choices) if spec.choices else "")
-
-
-__all__ = ["Item", "complete", "literal"]

@@ -9,7 +9,7 @@ from netspec.compiler.source import SourceFile, Span
 UTF16 = "utf-16"
 
 
-def _units(text: str, encoding: str) -> int:
+def units(text: str, encoding: str) -> int:
     """The length of `text` in the negotiated position encoding's code units (LSP: utf-16 unless agreed)."""
     if encoding == "utf-8":
         return len(text.encode("utf-8"))
@@ -21,17 +21,17 @@ def _units(text: str, encoding: str) -> int:
 def _character(line_text: str, column: int, encoding: str) -> int:
     """The 0-based offset in code units of 1-based code-point `column` in a line (past the end: counted as 1 each)."""
     prefix = line_text[: max(column - 1, 0)]
-    return _units(prefix, encoding) + max(column - 1 - len(prefix), 0)
+    return units(prefix, encoding) + max(column - 1 - len(prefix), 0)
 
 
 def _column(line_text: str, character: int, encoding: str) -> int:
     """The 1-based code-point column of a 0-based offset in code units."""
-    units = 0
+    counted = 0
     for index, char in enumerate(line_text):
-        if units >= character:
+        if counted >= character:
             return index + 1
-        units += _units(char, encoding)
-    return len(line_text) + 1 + max(character - units, 0)
+        counted += units(char, encoding)
+    return len(line_text) + 1 + max(character - counted, 0)
 
 
 def position(source: SourceFile, line: int, column: int, encoding: str = UTF16) -> lsp.Position:

@@ -16,39 +16,18 @@ from pygls.exceptions import JsonRpcException
 from pygls.lsp.server import LanguageServer
 
 from netspec import __version__
-from netspec.compiler.diagnostics import Diagnostic, Severity
 from netspec.compiler.fmt import format_program
-from netspec.lsp import completion, convert
+from netspec.lsp import completion, convert, protocol
 from netspec.lsp.analysis import Analysis, analyze
 from netspec.lsp.fixes import fixes_for
 from netspec.lsp.hints import line_shapes
 from netspec.lsp.hover import hover_text
-from netspec.lsp.outline import Entry, outline
+from netspec.lsp.outline import outline
+from netspec.lsp.symbols import Symbol, SymbolIndex
 
 DEFAULT_DEBOUNCE_S = 0.075
 MAX_DELAY_S = 1.0
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-_SYMBOL_KINDS = {
-    "model": lsp.SymbolKind.Class,
-    "input": lsp.SymbolKind.Variable,
-    "task": lsp.SymbolKind.Event,
-    "block": lsp.SymbolKind.Function,
-    "param": lsp.SymbolKind.TypeParameter,
-    "value": lsp.SymbolKind.Variable,
-    "section": lsp.SymbolKind.Namespace,
-    "setting": lsp.SymbolKind.Property,
-}
-_COMPLETION_KINDS = {
-    "keyword": lsp.CompletionItemKind.Keyword,
-    "layer": lsp.CompletionItemKind.Function,
-    "block": lsp.CompletionItemKind.Module,
-    "value": lsp.CompletionItemKind.Variable,
-    "setting": lsp.CompletionItemKind.Property,
-    "choice": lsp.CompletionItemKind.EnumMember,
-    "argument": lsp.CompletionItemKind.Field,
-    "dtype": lsp.CompletionItemKind.TypeParameter,
-    "shape": lsp.CompletionItemKind.Value,
-}
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -95,7 +74,7 @@ class NetspecServer(LanguageServer):
         self.check_s[uri] = time.perf_counter() - start
         if result is None:
             return
-        diagnostics = [_diagnostic(result, d, uri, self.encoding) for d in result.compilation.diagnostics]
+        diagnostics = [protocol.diagnostic(result, d, uri, self.encoding) for d in result.compilation.diagnostics]
         document = self.workspace.get_text_document(uri)
         self.text_document_publish_diagnostics(
             lsp.PublishDiagnosticsParams(uri=uri, diagnostics=diagnostics, version=document.version)
@@ -131,32 +110,6 @@ def _guarded_check(server: NetspecServer, uri: str) -> None:
 
 def _display_name(uri: str) -> str:
     return uri.removeprefix("file://")
-
-
-def _diagnostic(analysis: Analysis, d: Diagnostic, uri: str, encoding: str) -> lsp.Diagnostic:
-    source = analysis.source
-    message = d.message
-    if d.label:
-        message += f" ({d.label})"
-    for note in d.notes:
-        message += f"\nnote: {note}"
-    if d.help:
-        message += f"\nhelp: {d.help}"
-    related = [
-        lsp.DiagnosticRelatedInformation(
-            location=lsp.Location(uri=uri, range=convert.to_range(source, label.span, encoding)),
-            message=label.message,
-        )
-        for label in d.secondary
-    ]
-    return lsp.Diagnostic(
-        range=convert.to_range(source, d.span, encoding),
-        message=message,
-        severity=lsp.DiagnosticSeverity.Error if d.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
-        code=d.code,
-        source="netc",
-        related_information=related or None,
-    )
 
 
 def _guard(server: NetspecServer, default: Any = None) -> Callable[[F], F]:
@@ -256,11 +209,11 @@ def build_server() -> NetspecServer:
     def complete(params: lsp.CompletionParams) -> lsp.CompletionList | None:
         analysis = server.analysis(params.text_document.uri)
         document = server.workspace.get_text_document(params.text_document.uri)
-        symbols = analysis.symbols if analysis is not None else completion.SymbolIndex()
+        symbols = analysis.symbols if analysis is not None else SymbolIndex()
         shaped = server.shaped.get(params.text_document.uri)
         shapes = {h.line: h.shapes for h in line_shapes(shaped, asserted_too=True)} if shaped is not None else None
         items = completion.complete(document.source, params.position.line, params.position.character, symbols, shapes)
-        return lsp.CompletionList(is_incomplete=False, items=[_completion_item(i) for i in items])
+        return lsp.CompletionList(is_incomplete=False, items=[protocol.completion_item(i) for i in items])
 
     @server.feature(lsp.TEXT_DOCUMENT_DEFINITION)
     @_guard(server)
@@ -316,7 +269,7 @@ def build_server() -> NetspecServer:
         analysis = server.analysis(params.text_document.uri)
         if analysis is None:
             return []
-        return [_document_symbol(analysis, e, server.encoding) for e in outline(analysis.compilation.program)]
+        return [protocol.document_symbol(analysis, e, server.encoding) for e in outline(analysis.compilation.program)]
 
     @server.feature(lsp.TEXT_DOCUMENT_FORMATTING)
     @_guard(server)
@@ -329,7 +282,7 @@ def build_server() -> NetspecServer:
         if formatted == text:
             return []
         lines = text.split("\n")
-        end = lsp.Position(line=len(lines) - 1, character=convert._units(lines[-1], server.encoding))
+        end = lsp.Position(line=len(lines) - 1, character=convert.units(lines[-1], server.encoding))
         return [lsp.TextEdit(range=lsp.Range(start=lsp.Position(line=0, character=0), end=end), new_text=formatted)]
 
     @server.feature(
@@ -348,7 +301,7 @@ def build_server() -> NetspecServer:
                 wanted.end_column,
             ):
                 continue
-            published = _diagnostic(analysis, d, params.text_document.uri, server.encoding)
+            published = protocol.diagnostic(analysis, d, params.text_document.uri, server.encoding)
             for fix in fixes_for(d, analysis.source):
                 edits = [
                     lsp.TextEdit(range=convert.to_range(analysis.source, span, server.encoding), new_text=text)
@@ -368,7 +321,7 @@ def build_server() -> NetspecServer:
     return server
 
 
-def _symbol_at(server: NetspecServer, analysis: Analysis | None, pos: lsp.Position):  # -> Symbol | None
+def _symbol_at(server: NetspecServer, analysis: Analysis | None, pos: lsp.Position) -> Symbol | None:
     if analysis is None:
         return None
     line, column = convert.to_point(analysis.source, pos, server.encoding)
@@ -387,28 +340,6 @@ def _check_new_name(new: str, old: str, analysis: Analysis, scope: str) -> None:
         raise RenameRejected(f"`{new}` is a layer in the catalog; a value or block of that name would hide it")
     if new != old and analysis.symbols.find(new, scope) is not None:
         raise RenameRejected(f"`{new}` is already defined here")
-
-
-def _completion_item(item: completion.Item) -> lsp.CompletionItem:
-    return lsp.CompletionItem(
-        label=item.label,
-        kind=_COMPLETION_KINDS.get(item.kind, lsp.CompletionItemKind.Text),
-        detail=item.detail or None,
-        documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=item.doc) if item.doc else None,
-        insert_text=item.insert or None,
-        insert_text_format=lsp.InsertTextFormat.Snippet if item.snippet else lsp.InsertTextFormat.PlainText,
-    )
-
-
-def _document_symbol(analysis: Analysis, entry: Entry, encoding: str) -> lsp.DocumentSymbol:
-    return lsp.DocumentSymbol(
-        name=entry.name,
-        kind=_SYMBOL_KINDS.get(entry.kind, lsp.SymbolKind.Object),
-        range=convert.to_range(analysis.source, entry.span, encoding),
-        selection_range=convert.to_range(analysis.source, entry.selection, encoding),
-        detail=entry.detail or None,
-        children=[_document_symbol(analysis, c, encoding) for c in entry.children] or None,
-    )
 
 
 class _OneLine(logging.Formatter):
