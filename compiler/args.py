@@ -10,7 +10,7 @@ from netspec.compiler import ir
 from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest, did_you_mean
+from netspec.compiler.suggest import closest, did_you_mean, rename_fixes
 
 WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
@@ -238,6 +238,7 @@ def bind(
                     arg.name_span,
                     label="unknown argument",
                     help=hint or _signature_help(owner, schema),
+                    fixes=rename_fixes(arg.name, names, arg.name_span),
                 )
             )
             continue

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from netspec.compiler.catalog import CATALOG, ShapeError
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.graph import Graph, LayerNode
+from netspec.compiler.repairs import assertion_fixes, layer_fixes, logits_fixes, task_output_fixes
+from netspec.compiler.source import SourceFile
 from netspec.compiler.symbolic import Sym
 from netspec.compiler.tasks import Task
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -37,7 +39,7 @@ def input_type(dtype: str, dims: tuple[int | str, ...]) -> TensorType:
     return TensorType(dtype, shape, spatial=len(shape) >= 4)
 
 
-def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph) -> Diagnostic:
+def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph, source: SourceFile | None) -> Diagnostic:
     """Point at the layer; inside a block, also at the call that instantiated it."""
     instances = {b.id: b for b in graph.blocks}
     secondary = tuple(
@@ -45,11 +47,25 @@ def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph) -> Diagnostic:
         for path in node.scope
         if path in instances
     )
-    return error(exc.code, exc.message, node.span, label=exc.label, help=exc.help, notes=exc.notes, secondary=secondary)
+    fixes = layer_fixes(exc.repairs, node, source, graph) if source is not None else ()
+    return error(
+        exc.code,
+        exc.message,
+        node.span,
+        label=exc.label,
+        help=exc.help,
+        notes=exc.notes,
+        secondary=secondary,
+        fixes=fixes,
+    )
 
 
-def infer_types(graph: Graph) -> tuple[dict[str, TensorType], dict[str, int], list[Diagnostic]]:
-    """Every node's type and parameter count; nodes after an error are left out (no cascades)."""
+def infer_types(
+    graph: Graph, source: SourceFile | None = None
+) -> tuple[dict[str, TensorType], dict[str, int], list[Diagnostic]]:
+    """Every node's type and parameter count; nodes after an error are left out (no cascades).
+
+    With the `source`, diagnostics carry the text edits that repair them."""
     types: dict[str, TensorType] = {n.id: input_type(n.dtype, n.dims) for n in graph.inputs}
     params: dict[str, int] = {}
     diags: list[Diagnostic] = []
@@ -63,7 +79,7 @@ def infer_types(graph: Graph) -> tuple[dict[str, TensorType], dict[str, int], li
             out = spec.shape(inputs, node.args)
             params[node.id] = spec.params(inputs, node.args)
         except ShapeError as exc:
-            diags.append(_diagnostic(exc, node, graph))
+            diags.append(_diagnostic(exc, node, graph, source))
             continue
         if out.origin and " at line " not in out.origin:
             out = TensorType(out.dtype, out.shape, out.spatial, f"{out.origin} at line {node.span.line}")
@@ -73,11 +89,11 @@ def infer_types(graph: Graph) -> tuple[dict[str, TensorType], dict[str, int], li
     return types, params, diags
 
 
-def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnostic]]:
-    types, params, diags = infer_types(graph)
+def infer(graph: Graph, task: Task | None, source: SourceFile | None = None) -> tuple[Checked | None, list[Diagnostic]]:
+    types, params, diags = infer_types(graph, source)
     producers = {n.id: n for n in graph.nodes}
     if task is not None and graph.output in types:
-        diags += _check_task(graph, task, types[graph.output], producers.get(graph.output))
+        diags += _check_task(graph, task, types[graph.output], producers.get(graph.output), source)
     if any(d.is_error for d in diags) or task is None:
         return None, diags
     return Checked(graph=graph, task=task, types=types, params=params), diags
@@ -121,12 +137,15 @@ def _check_assertions(graph: Graph, types: dict[str, TensorType]) -> list[Diagno
                     assertion.span,
                     label=f"actual shape {show_shape(actual.shape)}",
                     help=f"update the assertion to `: {show_shape(actual.shape)}` or fix the layers before it",
+                    fixes=assertion_fixes(assertion, actual),
                 )
             )
     return diags
 
 
-def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | None) -> list[Diagnostic]:
+def _check_task(
+    graph: Graph, task: Task, out: TensorType, last: LayerNode | None, source: SourceFile | None
+) -> list[Diagnostic]:
     where = last.span if last is not None else graph.inputs[0].span
     task_label = (Label(span=task.span, message=f"the task needs [N, {task.outputs}]"),)
     if last is not None and CATALOG[last.op].role == "squash" and task.loss in LOGIT_LOSSES:
@@ -140,6 +159,7 @@ def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | Non
                 label=f"remove this {last.op}",
                 secondary=task_label,
                 help=f"end with the logits (the last linear); `netc predict` applies {applies} for you",
+                fixes=logits_fixes(graph, last, source),
             )
         ]
     diags: list[Diagnostic] = []
@@ -174,6 +194,7 @@ def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | Non
                 label=f"output is {show_shape(out.shape)}",
                 secondary=task_label,
                 help=fix,
+                fixes=task_output_fixes(graph, task, out, source),
             )
         )
     return diags

@@ -5,7 +5,7 @@ from __future__ import annotations
 from netspec.compiler import ir
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest
+from netspec.compiler.suggest import closest, rename_fixes
 from netspec.compiler.tensor_types import DTYPES
 
 _START = Span.point(1, 1)
@@ -57,6 +57,7 @@ def _check_input(decl: ir.InputDecl) -> list[Diagnostic]:
                 decl.dtype_span,
                 label="not a dtype",
                 help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
+                fixes=rename_fixes(decl.dtype, DTYPES, decl.dtype_span),
             )
         )
     if not decl.dims or decl.dims[0].value != "N":

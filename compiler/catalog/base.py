@@ -13,11 +13,32 @@ REQUIRED: Any = object()
 Args = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Repair:
+    """A fix a shape rule proposes for its own layer call; the shape pass turns it into text edits.
+
+    `set_args` rewrites arguments (a value of None drops the argument and lets netc infer it);
+    `before` is inserted in front of the call (`flatten -> `).
+    """
+
+    title: str
+    set_args: tuple[tuple[str, Any], ...] = ()
+    before: str = ""
+    applicable: bool = True
+
+
 class ShapeError(Exception):
     """Raised by a shape rule; the shape pass turns it into a diagnostic at the layer."""
 
     def __init__(
-        self, message: str, *, code: str = "E-shape", label: str = "", help: str = "", notes: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        code: str = "E-shape",
+        label: str = "",
+        help: str = "",
+        notes: tuple[str, ...] = (),
+        repairs: tuple[Repair, ...] = (),
     ):
         super().__init__(message)
         self.message = message
@@ -25,6 +46,7 @@ class ShapeError(Exception):
         self.label = label
         self.help = help
         self.notes = notes
+        self.repairs = repairs
 
 
 @dataclass(frozen=True)

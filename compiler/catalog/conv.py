@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
 from netspec.compiler.symbolic import Dim
 from netspec.compiler.tensor_types import TensorType
@@ -29,6 +29,10 @@ def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorT
             f"{layer} expects {declared} input channels, but its input has {actual} {t}",
             label=f"declared in_channels={declared}",
             help=f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+            repairs=(
+                Repair(f"write the inferred in_channels={actual}", set_args=(("in_channels", actual),)),
+                Repair("drop in_channels and let netc infer it", set_args=(("in_channels", None),)),
+            ),
         )
 
 

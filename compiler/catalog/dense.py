@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import concrete, need_float
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -18,6 +18,7 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
             code="E-flatten",
             label=f"input is {show_shape(t.shape)}",
             help="add `flatten` before it to get [N, features]",
+            repairs=(Repair("add `flatten` before it", before="flatten -> "),),
         )
     features = concrete(t.shape[-1], "number of input features (last dim)", "linear")
     declared = args["in_features"]
@@ -28,6 +29,10 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
             label=f"declared in_features={declared}",
             help=f"write `linear({args['out_features']})` and let netc infer it, "
             f"or `linear({features} -> {args['out_features']})`",
+            repairs=(
+                Repair(f"write the inferred in_features={features}", set_args=(("in_features", features),)),
+                Repair("drop in_features and let netc infer it", set_args=(("in_features", None),)),
+            ),
         )
     return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=False)
 
