@@ -8,8 +8,8 @@ from netspec.compiler.catalog import CATALOG
 from netspec.compiler.catalog.base import Repair
 from netspec.compiler.diagnostics import Fix, TextEdit
 from netspec.compiler.edits import insert_at, literal, remove_step, set_arg_edits, span_text
-from netspec.compiler.graph import Graph, LayerNode, ShapeAssertion
-from netspec.compiler.source import SourceFile
+from netspec.compiler.graph import Graph, InputNode, LayerNode, ShapeAssertion
+from netspec.compiler.source import SourceFile, Span
 from netspec.compiler.symbolic import Sym
 from netspec.compiler.tasks import Task
 from netspec.compiler.tensor_types import TensorType
@@ -22,10 +22,37 @@ def _shared(node: LayerNode, graph: Graph | None = None) -> bool:
     return graph is not None and any(node.id in r.members for r in graph.repeats)
 
 
+def read_input(node: LayerNode, graph: Graph) -> InputNode | None:
+    """The declared input this layer reads directly, if it does."""
+    return next((i for i in graph.inputs if node.inputs and i.id == node.inputs[0]), None)
+
+
+def _reorder_input(decl: InputNode, order: tuple[int, ...], source: SourceFile) -> TextEdit | None:
+    """Rewrite `[N, 28, 28, 1]` in the declaration with its dimensions in `order`."""
+    if len(order) != len(decl.dims) or decl.span.line != decl.span.end_line:
+        return None
+    line = source.line_text(decl.span.line)
+    start = line.find("[", decl.span.column - 1)
+    end = line.find("]", start)
+    if start < 0 or end < start:
+        return None
+    dims = ", ".join(str(decl.dims[i]) for i in order)
+    return TextEdit(
+        span=Span(line=decl.span.line, column=start + 2, end_line=decl.span.line, end_column=end + 1),
+        replacement=dims,
+    )
+
+
 def layer_fixes(repairs: tuple[Repair, ...], node: LayerNode, source: SourceFile, graph: Graph) -> tuple[Fix, ...]:
     fixes: list[Fix] = []
     io = CATALOG[node.op].io
     for repair in repairs:
+        if repair.input_order:
+            decl = read_input(node, graph)
+            edit = _reorder_input(decl, repair.input_order, source) if decl is not None else None
+            if edit is not None:
+                fixes.append(Fix(title=repair.title, edits=(edit,), applicable=repair.applicable))
+            continue
         edits: list[TextEdit] = []
         if repair.before:
             edits.append(insert_at(node.span.line, node.span.column, repair.before))

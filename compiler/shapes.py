@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from netspec.compiler.catalog import CATALOG, ShapeError
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.graph import Graph, LayerNode
-from netspec.compiler.repairs import assertion_fixes, layer_fixes, logits_fixes, task_output_fixes
+from netspec.compiler.repairs import assertion_fixes, layer_fixes, logits_fixes, read_input, task_output_fixes
 from netspec.compiler.source import SourceFile
 from netspec.compiler.symbolic import Sym
 from netspec.compiler.tasks import Task
@@ -48,6 +48,24 @@ def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph, source: SourceFi
         if path in instances
     )
     fixes = layer_fixes(exc.repairs, node, source, graph) if source is not None else ()
+    decl = read_input(node, graph)
+    if (
+        decl is not None
+        and any(r.input_order for r in exc.repairs)
+        and fixes
+        and fixes[0].title == exc.repairs[0].title
+    ):
+        # the declaration is the likely cause: it is the primary span, the layer that tripped on it secondary
+        return error(
+            exc.code,
+            exc.message,
+            decl.span,
+            label="the input is declared here",
+            help=exc.help,
+            notes=exc.notes,
+            secondary=(Label(span=node.span, message=exc.label), *secondary),
+            fixes=fixes,
+        )
     return error(
         exc.code,
         exc.message,

@@ -18,12 +18,15 @@ class Repair:
     """A fix a shape rule proposes for its own layer call; the shape pass turns it into text edits.
 
     `set_args` rewrites arguments (a value of None drops the argument and lets netc infer it);
-    `before` is inserted in front of the call (`flatten -> `).
+    `before` is inserted in front of the call (`flatten -> `). `input_order` blames the model's
+    input: when the layer reads a declared input directly, its declaration is rewritten with the
+    dimensions in this order (the channels-last image declared channels-first).
     """
 
     title: str
     set_args: tuple[tuple[str, Any], ...] = ()
     before: str = ""
+    input_order: tuple[int, ...] = ()
     applicable: bool = True
 
 

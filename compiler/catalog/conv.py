@@ -25,13 +25,37 @@ def _check_groups(layer: str, in_ch: int, out_ch: int, groups: int) -> None:
 
 def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorType, out: int) -> None:
     if declared is not None and declared != actual:
+        # the declared channel count sits last: the data is channels-last ([N, H, W, C]), not the layer wrong
+        channels_last = t.rank >= 3 and t.shape[-1] == declared
+        order = (0, t.rank - 1, *range(1, t.rank - 1))
+        layout = (
+            (
+                Repair("declare the input channels-first, as PyTorch layers read it", input_order=order),
+                Repair(
+                    "permute the channels-last input first",
+                    before=f"permute({', '.join(map(str, order))}) -> ",
+                    applicable=False,
+                ),
+            )
+            if channels_last
+            else ()
+        )
         raise ShapeError(
             f"{layer} expects {declared} input channels, but its input has {actual} {t}",
             label=f"declared in_channels={declared}",
-            help=f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+            help="PyTorch reads dim 1 as channels: declare the input channels-first or permute it"
+            if channels_last
+            else f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+            notes=(f"{declared} is the size of the last dimension: is the input channels-last?",)
+            if channels_last
+            else (),
             repairs=(
-                Repair(f"write the inferred in_channels={actual}", set_args=(("in_channels", actual),)),
-                Repair("drop in_channels and let netc infer it", set_args=(("in_channels", None),)),
+                *layout,
+                Repair(
+                    f"write the inferred in_channels={actual}",
+                    set_args=(("in_channels", actual),),
+                ),
+                Repair("drop in_channels and let netc infer it", set_args=(("in_channels", None),), applicable=False),
             ),
         )
 
