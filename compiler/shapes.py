@@ -78,6 +78,28 @@ def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph, source: SourceFi
     )
 
 
+def _shrink_chain(node: LayerNode, graph: Graph, types: dict[str, TensorType]) -> tuple[str, ...]:
+    """For a window that shrank a size to nothing: the layer's input shape and the layers that shrank it."""
+    producers = {n.id: n for n in graph.nodes}
+    inputs = {i.id: i for i in graph.inputs}
+    steps: list[str] = []
+    current = node.inputs[0] if node.inputs else None
+    while current is not None and current in producers and len(steps) < 8:
+        layer = producers[current]
+        before = types.get(layer.inputs[0]) if layer.inputs else None
+        after = types.get(layer.id)
+        if before is not None and after is not None and before.shape[2:] != after.shape[2:]:
+            steps.append(f"{layer.op} (line {layer.span.line}) {show_shape(before.shape)} -> {show_shape(after.shape)}")
+        current = layer.inputs[0] if layer.inputs else None
+    if current in inputs:
+        steps.append(f"input `{current}` (line {inputs[current].span.line}) {show_shape(types[current].shape)}")
+    seen = types.get(node.inputs[0]) if node.inputs else None
+    notes = (f"its input is {show_shape(seen.shape)}",) if seen is not None else ()
+    if steps:
+        notes += ("shrunk by: " + "; ".join(reversed(steps)),)
+    return notes
+
+
 def infer_types(
     graph: Graph, source: SourceFile | None = None
 ) -> tuple[dict[str, TensorType], dict[str, int], list[Diagnostic]]:
@@ -97,6 +119,8 @@ def infer_types(
             out = spec.shape(inputs, node.args)
             params[node.id] = spec.params(inputs, node.args)
         except ShapeError as exc:
+            if exc.shrinks:
+                exc.notes = (*exc.notes, *_shrink_chain(node, graph, types))
             diags.append(_diagnostic(exc, node, graph, source))
             continue
         if out.origin and " at line " not in out.origin:

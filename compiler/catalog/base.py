@@ -42,6 +42,7 @@ class ShapeError(Exception):
         help: str = "",
         notes: tuple[str, ...] = (),
         repairs: tuple[Repair, ...] = (),
+        shrinks: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -50,6 +51,8 @@ class ShapeError(Exception):
         self.help = help
         self.notes = notes
         self.repairs = repairs
+        # a window made a size non-positive: the shape pass adds the input shape and what shrank it
+        self.shrinks = shrinks
 
 
 @dataclass(frozen=True)

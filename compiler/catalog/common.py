@@ -87,6 +87,7 @@ def window_out(
             label=f"{axis} becomes {out}",
             help="the input is too small for this window: reduce the kernel or stride, add padding, "
             "or remove a pooling layer earlier",
+            shrinks=True,
         )
     return out
 
@@ -101,6 +102,7 @@ def transpose_out(
             f"({show(length)} - 1) * {stride} - 2*{padding} + {dilation * (kernel - 1)} + {output_padding} + 1 = {out}",
             label=f"{axis} becomes {out}",
             help="reduce the padding",
+            shrinks=True,
             notes=("PyTorch would return an empty tensor here",) if out == 0 else (),
         )
     return out
