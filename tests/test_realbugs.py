@@ -113,7 +113,8 @@ def test_realbug_counts(counts: Counts):
     assert counts.right_line >= 34
     assert counts.fix_present >= 40
     assert counts.fix_passes >= 40
-    assert counts.fix_equals_author >= 32
+    assert counts.fix_equals_author >= 34
+    assert counts.both_shapes >= 23
 
 
 def test_netc_fix_never_breaks_the_syntax_of_a_real_bug():

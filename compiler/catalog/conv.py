@@ -5,7 +5,7 @@ from __future__ import annotations
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
 from netspec.compiler.symbolic import Dim
-from netspec.compiler.tensor_types import TensorType
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 _LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
 
@@ -46,9 +46,14 @@ def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorT
             help="PyTorch reads dim 1 as channels: declare the input channels-first or permute it"
             if channels_last
             else f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
-            notes=(f"{declared} is the size of the last dimension: is the input channels-last?",)
-            if channels_last
-            else (),
+            notes=(
+                f"expected [N, {declared}, ...], found {show_shape(t.shape)}",
+                *(
+                    (f"{declared} is the size of the last dimension: is the input channels-last?",)
+                    if channels_last
+                    else ()
+                ),
+            ),
             repairs=(
                 *layout,
                 Repair(

@@ -27,6 +27,7 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
         raise ShapeError(
             f"linear expects {declared} input features, but its input has {features}{origin}",
             label=f"declared in_features={declared}",
+            notes=(f"expected [..., {declared}], found {show_shape(t.shape)}",),
             help=f"write `linear({args['out_features']})` and let netc infer it, "
             f"or `linear({features} -> {args['out_features']})`",
             repairs=(
