@@ -209,7 +209,7 @@ _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
-    """Parse the text; on failure return the first syntax error as a diagnostic."""
+    """Parse the text; on failure return every syntax error found, one per line (see compiler/recover.py)."""
     text = source.text
     if not text.endswith("\n"):
         text += "\n"
@@ -229,7 +229,7 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     try:
         return _lark().parse(text), []
     except UnexpectedInput as exc:
-        return None, [syntax_diagnostic(exc, source)]
+        first = syntax_diagnostic(exc, source)
     except RecursionError:
         return None, [
             error(
@@ -239,3 +239,6 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
                 help="split it into named values",
             )
         ]
+    from netspec.compiler.recover import all_syntax_errors  # only a file with a syntax error pays for it
+
+    return None, all_syntax_errors(_lark(), text, source, first, syntax_diagnostic)

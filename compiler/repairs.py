@@ -27,16 +27,21 @@ def read_input(node: LayerNode, graph: Graph) -> InputNode | None:
     return next((i for i in graph.inputs if node.inputs and i.id == node.inputs[0]), None)
 
 
-def _reorder_input(decl: InputNode, order: tuple[int, ...], source: SourceFile) -> TextEdit | None:
-    """Rewrite `[N, 28, 28, 1]` in the declaration with its dimensions in `order`."""
-    if len(order) != len(decl.dims) or decl.span.line != decl.span.end_line:
+def _rewrite_input(decl: InputNode, repair: Repair, source: SourceFile) -> TextEdit | None:
+    """Rewrite `[N, 28, 28, 1]` in the declaration: dimensions reordered, or one axis resized."""
+    dims_list: list[int | str] = list(decl.dims)
+    if repair.input_size is not None:
+        axis, size = repair.input_size
+        dims_list[axis] = size
+    order = repair.input_order or tuple(range(len(dims_list)))
+    if len(order) != len(dims_list) or decl.span.line != decl.span.end_line:
         return None
     line = source.line_text(decl.span.line)
     start = line.find("[", decl.span.column - 1)
     end = line.find("]", start)
     if start < 0 or end < start:
         return None
-    dims = ", ".join(str(decl.dims[i]) for i in order)
+    dims = ", ".join(str(dims_list[i]) for i in order)
     return TextEdit(
         span=Span(line=decl.span.line, column=start + 2, end_line=decl.span.line, end_column=end + 1),
         replacement=dims,
@@ -47,9 +52,9 @@ def layer_fixes(repairs: tuple[Repair, ...], node: LayerNode, source: SourceFile
     fixes: list[Fix] = []
     io = CATALOG[node.op].io
     for repair in repairs:
-        if repair.input_order:
+        if repair.input_order or repair.input_size:
             decl = read_input(node, graph)
-            edit = _reorder_input(decl, repair.input_order, source) if decl is not None else None
+            edit = _rewrite_input(decl, repair, source) if decl is not None else None
             if edit is not None:
                 fixes.append(Fix(title=repair.title, edits=(edit,), applicable=repair.applicable))
             continue

@@ -27,6 +27,8 @@ class Repair:
     set_args: tuple[tuple[str, Any], ...] = ()
     before: str = ""
     input_order: tuple[int, ...] = ()
+    # (axis, size): or the declared input is what is wrong, and this axis should have this size
+    input_size: tuple[int, int] | None = None
     applicable: bool = True
 
 

@@ -61,6 +61,15 @@ def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorT
                     set_args=(("in_channels", actual),),
                 ),
                 Repair("drop in_channels and let netc infer it", set_args=(("in_channels", None),), applicable=False),
+                *(
+                    ()
+                    if channels_last
+                    else (
+                        Repair(
+                            f"declare the input with {declared} channels", input_size=(1, declared), applicable=False
+                        ),
+                    )
+                ),
             ),
         )
 

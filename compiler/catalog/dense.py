@@ -33,6 +33,7 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
             repairs=(
                 Repair(f"write the inferred in_features={features}", set_args=(("in_features", features),)),
                 Repair("drop in_features and let netc infer it", set_args=(("in_features", None),)),
+                Repair(f"declare the input with {declared} features", input_size=(-1, declared), applicable=False),
             ),
         )
     return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=False)
