@@ -98,4 +98,5 @@ CODES: dict[str, str] = {
     "W-linear-linear": "two linear layers with no activation in between",
     "W-dropout-last": "dropout as the last layer does nothing useful",
     "W-unused": "a named value that is never used",
+    "W-axis": "a layer reads an axis in another role (time or a channels-last image dim as channels)",
 }

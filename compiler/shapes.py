@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from netspec.compiler.axis_roles import axis_warnings
 from netspec.compiler.catalog import CATALOG, ShapeError
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.graph import Graph, LayerNode
@@ -127,6 +128,7 @@ def infer_types(
             out = TensorType(out.dtype, out.shape, out.spatial, f"{out.origin} at line {node.span.line}")
         types[node.id] = out
         diags += _lint_node(node, producers)
+        diags += axis_warnings(node, graph, types)
     diags += _check_assertions(graph, types)
     return types, params, diags
 
