@@ -44,7 +44,14 @@ def set_arg_edits(
             continue
         span = node.arg_spans.get(name)
         if span is None:
-            return None
+            if value is None:
+                continue  # not written, nothing to drop
+            added = _add_arg(node, name, value, source)
+            if added is None:
+                return None
+            edits.append(added)
+            done.add(name)
+            continue
         written = span_text(source, span)
         if not written:
             return None
@@ -66,6 +73,21 @@ def set_arg_edits(
             edits.append(TextEdit(span=span, replacement=literal(value)))
         done.add(name)
     return tuple(edits)
+
+
+def _add_arg(node: LayerNode, name: str, value: Any, source: SourceFile) -> TextEdit | None:
+    """Append `name=value` to the call: `pool(2)` -> `pool(2, padding=1)`, `pool` -> `pool(padding=1)`."""
+    text = span_text(source, node.span)
+    if not text:
+        return None
+    keyword = f"{name}={literal(value)}"
+    if text == node.op:
+        return TextEdit(span=node.span, replacement=f"{text}({keyword})")
+    if not text.endswith(")"):
+        return None
+    inside = text[text.index("(") + 1 : -1].strip() if "(" in text else ""
+    end = node.span.end_column - 1
+    return insert_at(node.span.end_line, end, f", {keyword}" if inside else keyword)
 
 
 def _drop_arg(span: Span, source: SourceFile) -> TextEdit:

@@ -58,6 +58,12 @@ def layer_fixes(repairs: tuple[Repair, ...], node: LayerNode, source: SourceFile
             if edit is not None:
                 fixes.append(Fix(title=repair.title, edits=(edit,), applicable=repair.applicable))
             continue
+        if repair.remove:
+            producers = {n.id: n for n in graph.nodes}
+            removal = remove_step(node, producers.get(node.inputs[0]) if node.inputs else None, source)
+            if removal is not None:
+                fixes.append(Fix(title=repair.title, edits=(removal,), applicable=False))
+            continue
         edits: list[TextEdit] = []
         if repair.before:
             edits.append(insert_at(node.span.line, node.span.column, repair.before))

@@ -67,6 +67,10 @@ def _diagnostic(exc: ShapeError, node: LayerNode, graph: Graph, source: SourceFi
             secondary=(Label(span=node.span, message=exc.label), *secondary),
             fixes=fixes,
         )
+    resized = {r.title for r in exc.repairs if r.input_size}
+    if decl is not None and any(f.title in resized for f in fixes):
+        # the layer or the declaration may be wrong: show both, fix either
+        secondary = (*secondary, Label(span=decl.span, message="or is the input declared wrong?"))
     return error(
         exc.code,
         exc.message,

@@ -29,6 +29,7 @@ class Repair:
     input_order: tuple[int, ...] = ()
     # (axis, size): or the declared input is what is wrong, and this axis should have this size
     input_size: tuple[int, int] | None = None
+    remove: bool = False  # delete the layer from its chain
     applicable: bool = True
 
 
