@@ -55,3 +55,19 @@ def test_no_axis_warning_on_the_shipped_specs():
 
     for path in SPECS:
         assert not _axis(path.read_text(encoding="utf-8")), path.name
+
+
+def test_a_symbolic_length_sequence_into_conv1d_is_permuted():
+    text = (CASES / "symbolic_sequence_to_conv1d.net").read_text(encoding="utf-8")
+    (diag,) = [d for d in compile_text(text).diagnostics if d.is_error]
+    assert diag.span.line == 2 and diag.fixes[0].applicable
+    fixed = apply_edits(text, diag.fixes[0].edits)
+    result = compile_text(fixed)
+    assert result.ok
+    conv = next(n for n in result.graph.nodes if n.op == "conv1d")
+    frames = torch.zeros(2, 50, 40)  # [N, T, F] with T = 50
+    expected = nn.Conv1d(40, 64, 3, padding=1)(frames.permute(0, 2, 1)).shape
+    got = result.checked.types[conv.id].shape
+    assert got[1] == expected[1] and str(got[2]) == "T"
+    with pytest.raises(RuntimeError):
+        nn.Conv1d(40, 64, 3, padding=1)(frames)  # without the permute PyTorch reads the 50 frames as channels
