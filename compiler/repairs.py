@@ -34,14 +34,21 @@ def _rewrite_input(decl: InputNode, repair: Repair, source: SourceFile) -> TextE
         axis, size = repair.input_size
         dims_list[axis] = size
     order = repair.input_order or tuple(range(len(dims_list)))
-    if len(order) != len(dims_list) or decl.span.line != decl.span.end_line:
+    if len(order) != len(dims_list):
+        return None
+    return declare_dims(decl, tuple(dims_list[i] for i in order), source)
+
+
+def declare_dims(decl: InputNode, dims_list: tuple[int | str, ...], source: SourceFile) -> TextEdit | None:
+    """The edit that writes `dims_list` between the brackets of an input declaration."""
+    if decl.span.line != decl.span.end_line:
         return None
     line = source.line_text(decl.span.line)
     start = line.find("[", decl.span.column - 1)
     end = line.find("]", start)
     if start < 0 or end < start:
         return None
-    dims = ", ".join(str(dims_list[i]) for i in order)
+    dims = ", ".join(str(d) for d in dims_list)
     return TextEdit(
         span=Span(line=decl.span.line, column=start + 2, end_line=decl.span.line, end_column=end + 1),
         replacement=dims,

@@ -6,15 +6,24 @@ from dataclasses import dataclass
 
 from netspec.compiler.axis_roles import axis_warnings
 from netspec.compiler.catalog import CATALOG, ShapeError
-from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
-from netspec.compiler.graph import Graph, LayerNode
-from netspec.compiler.repairs import assertion_fixes, layer_fixes, logits_fixes, read_input, task_output_fixes
+from netspec.compiler.diagnostics import Diagnostic, Fix, Label, error, warning
+from netspec.compiler.graph import Graph, InputNode, LayerNode
+from netspec.compiler.min_input import smallest_input
+from netspec.compiler.repairs import (
+    assertion_fixes,
+    declare_dims,
+    layer_fixes,
+    logits_fixes,
+    read_input,
+    task_output_fixes,
+)
 from netspec.compiler.source import SourceFile
 from netspec.compiler.symbolic import Sym
 from netspec.compiler.tasks import Task
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 LOGIT_LOSSES = {"cross_entropy", "bce_with_logits"}
+SHRINK_NOTE = "its input is "  # the note that marks a window that shrank a size to nothing
 
 
 @dataclass(frozen=True)
@@ -99,10 +108,45 @@ def _shrink_chain(node: LayerNode, graph: Graph, types: dict[str, TensorType]) -
     if current in inputs:
         steps.append(f"input `{current}` (line {inputs[current].span.line}) {show_shape(types[current].shape)}")
     seen = types.get(node.inputs[0]) if node.inputs else None
-    notes = (f"its input is {show_shape(seen.shape)}",) if seen is not None else ()
+    notes = (f"{SHRINK_NOTE}{show_shape(seen.shape)}",) if seen is not None else ()
     if steps:
         notes += ("shrunk by: " + "; ".join(reversed(steps)),)
     return notes
+
+
+def _is_shrink(diag: Diagnostic) -> bool:
+    return any(note.startswith(SHRINK_NOTE) for note in diag.notes)
+
+
+def _explain_shrink(
+    diag: Diagnostic, node: LayerNode, graph: Graph, types: dict[str, TensorType], source: SourceFile | None
+) -> Diagnostic:
+    """Add what shrank the size, and (when it comes from a declared input) the smallest input that fits."""
+    update: dict[str, object] = {"notes": (*diag.notes, *_shrink_chain(node, graph, types))}
+    origin = _origin_input(node, graph)
+    if source is not None and origin is not None:
+        dims = smallest_input(graph, origin, _is_shrink, lambda g: infer_types(g)[2])
+        edit = declare_dims(origin, dims, source) if dims is not None else None
+        if edit is not None:
+            shown = "[" + ", ".join(map(str, dims)) + "]"  # type: ignore[arg-type]
+            fix = Fix(title=f"declare an input these layers fit: {shown}", edits=(edit,))
+            update["fixes"] = (*diag.fixes, fix)
+    return diag.model_copy(update=update)
+
+
+def _origin_input(node: LayerNode, graph: Graph) -> InputNode | None:
+    """The declared input at the start of the single-input chain that leads to `node`."""
+    producers = {n.id: n for n in graph.nodes}
+    inputs = {i.id: i for i in graph.inputs}
+    current = node.inputs[0] if node.inputs else None
+    for _ in range(len(graph.nodes) + 1):
+        if current in inputs:
+            return inputs[current]
+        layer = producers.get(current) if current is not None else None
+        if layer is None or not layer.inputs:
+            return None
+        current = layer.inputs[0]
+    return None
 
 
 def infer_types(
@@ -124,9 +168,10 @@ def infer_types(
             out = spec.shape(inputs, node.args)
             params[node.id] = spec.params(inputs, node.args)
         except ShapeError as exc:
+            diag = _diagnostic(exc, node, graph, source)
             if exc.shrinks:
-                exc.notes = (*exc.notes, *_shrink_chain(node, graph, types))
-            diags.append(_diagnostic(exc, node, graph, source))
+                diag = _explain_shrink(diag, node, graph, types, source)
+            diags.append(diag)
             continue
         if out.origin and " at line " not in out.origin:
             out = TensorType(out.dtype, out.shape, out.spatial, f"{out.origin} at line {node.span.line}")

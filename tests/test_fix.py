@@ -147,3 +147,17 @@ def test_rendered_fix_that_removes_a_line(tmp_path: Path):
     assert "(line 6 removed)" in run.err
     assert netc("fix", str(spec)).code == 0
     assert spec.read_text(encoding="utf-8").endswith("    linear(3)\n")
+
+
+def test_shrink_fix_declares_the_smallest_input_that_fits():
+    text = (CASES / "shape_shrinks_to_zero.net").read_text(encoding="utf-8")
+    (diag,) = [d for d in compile_text(text).diagnostics if d.is_error]
+    assert any(n.startswith("shrunk by: input `x`") for n in diag.notes)
+    declare = next(f for f in diag.fixes if f.title.startswith("declare an input"))
+    assert not declare.applicable  # the data decides the input size, not netc
+    fixed = apply_edits(text, declare.edits)
+    assert compile_text(fixed).ok
+    (edit,) = declare.edits
+    smaller = edit.replacement.replace("10, 10", "9, 9")
+    assert smaller != edit.replacement
+    assert not compile_text(apply_edits(text, [edit.model_copy(update={"replacement": smaller})])).ok
