@@ -11,7 +11,9 @@ from __future__ import annotations
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.diagnostics import Diagnostic, Fix, Label, warning
 from netspec.compiler.edits import insert_at
-from netspec.compiler.graph import Graph, LayerNode
+from netspec.compiler.graph import Graph, InputNode, LayerNode
+from netspec.compiler.repairs import declare_dims
+from netspec.compiler.source import SourceFile
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 # categories whose output keeps the input's axis roles
@@ -33,7 +35,25 @@ def _sequence_source(node_id: str, producers: dict[str, LayerNode]) -> LayerNode
     return None
 
 
-def axis_warnings(node: LayerNode, graph: Graph, types: dict[str, TensorType]) -> list[Diagnostic]:
+def channels_last_order(dims: tuple[int | str, ...]) -> tuple[int, ...] | None:
+    """The permutation to channels-first when a declared image looks channels-last ([N, 28, 28, 1])."""
+    if len(dims) < 4:
+        return None
+    last, second = dims[-1], dims[1]
+    if not (isinstance(last, int) and last in _IMAGE_CHANNELS and isinstance(second, int) and second > 4 * last):
+        return None
+    return (0, len(dims) - 1, *range(1, len(dims) - 1))
+
+
+def channels_first_fix(decl: InputNode, source: SourceFile | None) -> Fix | None:
+    order = channels_last_order(decl.dims)
+    edit = declare_dims(decl, tuple(decl.dims[i] for i in order), source) if order and source else None
+    return Fix(title="declare the input channels-first", edits=(edit,)) if edit is not None else None
+
+
+def axis_warnings(
+    node: LayerNode, graph: Graph, types: dict[str, TensorType], source: SourceFile | None = None
+) -> list[Diagnostic]:
     spec = CATALOG[node.op]
     if spec.category != "conv" or len(node.inputs) != 1 or node.inputs[0] not in types:
         return []
@@ -62,18 +82,12 @@ def axis_warnings(node: LayerNode, graph: Graph, types: dict[str, TensorType]) -
             )
         ]
     decl = next((i for i in graph.inputs if i.id == node.inputs[0]), None)
-    last, second = seen.shape[-1], seen.shape[1]
-    if (
-        decl is None
-        or seen.rank < 4
-        or not isinstance(last, int)
-        or last not in _IMAGE_CHANNELS
-        or not isinstance(second, int)
-        or second <= 4 * last
-    ):
+    order = channels_last_order(decl.dims) if decl is not None else None
+    if decl is None or order is None:
         return []
-    order = (0, seen.rank - 1, *range(1, seen.rank - 1))
+    last, second = seen.shape[-1], seen.shape[1]
     perm = ", ".join(map(str, order))
+    declare = channels_first_fix(decl, source)
     return [
         warning(
             "W-axis",
@@ -83,6 +97,7 @@ def axis_warnings(node: LayerNode, graph: Graph, types: dict[str, TensorType]) -
             secondary=(Label(span=node.span, message=f"reads {second} channels"),),
             help=f"PyTorch layers read [N, C, ...]: declare the input channels-first, or `permute({perm})` first",
             fixes=(
+                *((declare,) if declare is not None else ()),
                 Fix(
                     title=f"permute the input to channels-first first: `permute({perm}) ->`",
                     edits=(insert_at(node.span.line, node.span.column, f"permute({perm}) -> "),),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from netspec.compiler.axis_roles import axis_warnings
+from netspec.compiler.axis_roles import axis_warnings, channels_first_fix
 from netspec.compiler.catalog import CATALOG, ShapeError
 from netspec.compiler.diagnostics import Diagnostic, Fix, Label, error, warning
 from netspec.compiler.graph import Graph, InputNode, LayerNode
@@ -124,7 +124,12 @@ def _explain_shrink(
     """Add what shrank the size, and (when it comes from a declared input) the smallest input that fits."""
     update: dict[str, object] = {"notes": (*diag.notes, *_shrink_chain(node, graph, types))}
     origin = _origin_input(node, graph)
-    if source is not None and origin is not None:
+    layout = channels_first_fix(origin, source) if origin is not None else None
+    if layout is not None:
+        # an image declared channels-last shrinks its width (the channels) first: the layout is the cause
+        update["notes"] = (*update["notes"], "the input looks channels-last")  # type: ignore[misc]
+        update["fixes"] = (layout, *diag.fixes)
+    elif source is not None and origin is not None:
         dims = smallest_input(graph, origin, _is_shrink, lambda g: infer_types(g)[2])
         edit = declare_dims(origin, dims, source) if dims is not None else None
         if edit is not None:
@@ -177,7 +182,7 @@ def infer_types(
             out = TensorType(out.dtype, out.shape, out.spatial, f"{out.origin} at line {node.span.line}")
         types[node.id] = out
         diags += _lint_node(node, producers)
-        diags += axis_warnings(node, graph, types)
+        diags += axis_warnings(node, graph, types, source)
     diags += _check_assertions(graph, types)
     return types, params, diags
 
