@@ -161,3 +161,28 @@ def test_shrink_fix_declares_the_smallest_input_that_fits():
     smaller = edit.replacement.replace("10, 10", "9, 9")
     assert smaller != edit.replacement
     assert not compile_text(apply_edits(text, [edit.model_copy(update={"replacement": smaller})])).ok
+
+
+def test_argument_fixes_a_choice_typo_a_repeat_and_a_setting():
+    text = """\
+model A
+input x: float32[N, 3, 32, 32]
+task multiclass(classes=10)
+layers:
+    conv2d(16, 3, padding=sme) -> relu
+    conv2d(16, 3, stride=1, stride=1) -> relu
+    adaptive_avgpool2d(1) -> flatten -> linear(10)
+train:
+    schedule cosin
+"""
+    result = fix_source(SourceFile("a.net", text))
+    assert result.applied == ["change `sme` to `same`", "remove the repeated `stride`", "change `cosin` to `cosine`"]
+    assert compile_text(result.text).ok
+    assert "padding=same" in result.text and "stride=1, stride" not in result.text
+
+
+def test_a_repeat_with_different_values_is_not_applied():
+    text = "model A\ninput x: float32[N, 4]\ntask binary\nlayers:\n    linear(8, bias=true, bias=false) -> linear(1)\n"
+    (diag,) = [d for d in compile_text(text).diagnostics if d.code == "E-arg-count"]
+    assert diag.fixes and not diag.fixes[0].applicable
+    assert fix_source(SourceFile("a.net", text)).applied == []
