@@ -86,6 +86,12 @@ def layer_fixes(repairs: tuple[Repair, ...], node: LayerNode, source: SourceFile
     return tuple(fixes)
 
 
+def flatten_fixes(linear: LayerNode, graph: Graph) -> tuple[Fix, ...]:
+    """`flatten -> ` before a linear that reads a conv/pool feature map."""
+    edit = insert_at(linear.span.line, linear.span.column, "flatten -> ")
+    return (Fix(title="add `flatten` before it", edits=(edit,), applicable=not _shared(linear, graph)),)
+
+
 def assertion_dims(t: TensorType) -> str:
     """The actual shape as an assertion can write it: integers, plain symbols, `_` for expressions."""
     dims = []

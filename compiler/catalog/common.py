@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import json
+
 from netspec.compiler.catalog.base import Repair, ShapeError
 from netspec.compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -161,6 +164,27 @@ def transpose_out(
 
 def channels(t: TensorType, layer: str) -> int:
     return concrete(t.shape[1], "channel count (dim 1)", layer)
+
+
+def check_declared(
+    layer: str, what: str, declared: int | None, actual: int, t: TensorType, fix: str, notes: tuple[str, ...] = ()
+) -> None:
+    """A size the user wrote (PyTorch's num_features, in_features...) must equal the one the input has."""
+    if declared is not None and declared != actual:
+        origin = f" ({t.origin})" if t.origin else ""
+        raise ShapeError(
+            f"{layer} expects {declared} {what}, but its input {show_shape(t.shape)} has {actual}{origin}",
+            label=f"declared {declared}, input has {actual}",
+            help=f"write `{fix}`, or leave the size out and let netc infer it",
+            notes=notes,
+        )
+
+
+def string_literal(value: str) -> str:
+    """A Python string literal in the double quotes `ruff format` keeps (for validated choices like a mode)."""
+    text = json.dumps(value)
+    assert ast.literal_eval(text) == value
+    return text
 
 
 def normalize_dim(d: int, rank: int, layer: str) -> int:
