@@ -20,6 +20,25 @@ class Label(Record):
     message: str = ""
 
 
+class TextEdit(Record):
+    """Replace the text of `span` with `replacement` (an empty span inserts, an empty replacement deletes)."""
+
+    span: Span
+    replacement: str
+
+
+class Fix(Record):
+    """One way to repair a diagnostic: a one-line title and the edits that do it.
+
+    `applicable` marks a fix that `netc fix` may apply unasked: it repairs the spec and changes
+    nothing else about the model the author meant.
+    """
+
+    title: str
+    edits: tuple[TextEdit, ...]
+    applicable: bool = False
+
+
 class Diagnostic(Record):
     """One finding. `code` is stable and documented in docs/diagnostics.md."""
 
@@ -31,6 +50,8 @@ class Diagnostic(Record):
     secondary: tuple[Label, ...] = ()
     notes: tuple[str, ...] = ()
     help: str = ""
+    # repairs, best first
+    fixes: tuple[Fix, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -78,5 +99,6 @@ CODES: dict[str, str] = {
     "W-linear-linear": "two linear layers with no activation in between",
     "W-dropout-last": "dropout as the last layer does nothing useful",
     "W-unused": "a named value that is never used",
+    "W-axis": "a layer reads an axis in another role (time or a channels-last image dim as channels)",
     "W-repeat": "a repetition of a layer that changes nothing the second time (`relu * 3`)",
 }

@@ -222,7 +222,7 @@ _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
-    """Parse the text; on failure return the first syntax error as a diagnostic."""
+    """Parse the text; on failure return every syntax error found, one per line (see compiler/recover.py)."""
     text = source.text
     if not text.endswith("\n"):
         text += "\n"
@@ -242,7 +242,8 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
-        return None, [syntax_diagnostic(exc, source)]
+        first = syntax_diagnostic(exc, source)
+        tree = None
     except RecursionError:
         return None, [
             error(
@@ -252,8 +253,12 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
                 help="split it into named values",
             )
         ]
-    problems = check_limits(tree)
-    return (None, problems) if problems else (tree, [])
+    if tree is not None:
+        problems = check_limits(tree)
+        return (None, problems) if problems else (tree, [])
+    from netspec.compiler.recover import all_syntax_errors  # only a file with a syntax error pays for it
+
+    return None, all_syntax_errors(_lark(), text, source, first, syntax_diagnostic)
 
 
 # Limits named in docs/language.md. A literal beyond them cannot mean a model (no size reaches 2**63,

@@ -80,7 +80,7 @@ def _compile(source: SourceFile) -> Compilation:
     result.graph, more = resolve(result.program)
     diags += more
     if result.graph is not None and inputs_ok:
-        result.checked, more = infer(result.graph, result.task)
+        result.checked, more = infer(result.graph, result.task, source)
         diags += more
     result.diagnostics = sorted(diags, key=lambda d: (d.span.line, d.span.column))
     if not result.ok:

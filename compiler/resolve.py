@@ -14,7 +14,7 @@ from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.param_decl import param_args
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest
+from netspec.compiler.suggest import closest, rename_fixes
 
 POISON = "<error>"
 BLOCK_INPUT = "in"
@@ -94,6 +94,7 @@ class Resolver:
                 span,
                 label="not defined",
                 help=f"did you mean `{value_match}`?" if value_match else f"values defined so far: {known}",
+                fixes=rename_fixes(name, values, span),
                 notes=("a value must be named with `name = ...` before it is used",),
             )
             return
@@ -103,6 +104,7 @@ class Resolver:
             span,
             label="not a layer, block or value",
             help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
+            fixes=rename_fixes(name, callables, span),
         )
 
     def add_node(

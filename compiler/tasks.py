@@ -10,7 +10,7 @@ from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.graph import Frozen
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import did_you_mean
+from netspec.compiler.suggest import did_you_mean, rename_fixes
 
 TaskKind = Literal["multiclass", "binary", "multilabel", "regression"]
 
@@ -74,6 +74,7 @@ def resolve_task(decl: ir.TaskDecl) -> tuple[Task | None, list[Diagnostic]]:
                 label="unknown task",
                 help=hint
                 or "use multiclass(classes=C), binary, multilabel(labels=K) or regression(outputs=K, loss=mse|l1|huber)",
+                fixes=rename_fixes(name, TASK_KINDS, name_span),
             )
         ]
     values, _, diags = bind_call(name, _SCHEMAS[name], raw_args, expr.span)

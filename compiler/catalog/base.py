@@ -13,11 +13,39 @@ REQUIRED: Any = object()
 Args = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Repair:
+    """A fix a shape rule proposes for its own layer call; the shape pass turns it into text edits.
+
+    `set_args` rewrites arguments (a value of None drops the argument and lets netc infer it);
+    `before` is inserted in front of the call (`flatten -> `). `input_order` blames the model's
+    input: when the layer reads a declared input directly, its declaration is rewritten with the
+    dimensions in this order (the channels-last image declared channels-first).
+    """
+
+    title: str
+    set_args: tuple[tuple[str, Any], ...] = ()
+    before: str = ""
+    input_order: tuple[int, ...] = ()
+    # (axis, size): or the declared input is what is wrong, and this axis should have this size
+    input_size: tuple[int, int] | None = None
+    remove: bool = False  # delete the layer from its chain
+    applicable: bool = True
+
+
 class ShapeError(Exception):
     """Raised by a shape rule; the shape pass turns it into a diagnostic at the layer."""
 
     def __init__(
-        self, message: str, *, code: str = "E-shape", label: str = "", help: str = "", notes: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        code: str = "E-shape",
+        label: str = "",
+        help: str = "",
+        notes: tuple[str, ...] = (),
+        repairs: tuple[Repair, ...] = (),
+        shrinks: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -25,6 +53,9 @@ class ShapeError(Exception):
         self.label = label
         self.help = help
         self.notes = notes
+        self.repairs = repairs
+        # a window made a size non-positive: the shape pass adds the input shape and what shrank it
+        self.shrinks = shrinks
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
 from netspec.compiler.symbolic import Dim, Sym, add
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -75,7 +75,10 @@ def _concat_shape(inputs: list[TensorType], args: Args) -> TensorType:
     dim = normalize_dim(args["dim"], first.rank, "concat")
     if dim == 0:
         raise ShapeError(
-            "concat along dim 0 would join batches", code="E-arg-type", help="concatenate along dim 1 or later"
+            "concat along dim 0 would join batches",
+            code="E-arg-type",
+            help="concatenate along dim 1 or later",
+            repairs=(Repair("concatenate along dim 1 (the features)", set_args=(("dim", 1),)),),
         )
     total: Dim = 0
     for t in inputs:

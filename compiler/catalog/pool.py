@@ -31,7 +31,7 @@ def _pool(n: int, kind: str) -> LayerSpec:
                     help=f"use padding <= {k // 2}",
                 )
         spatial = [
-            window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i])
+            window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i], pool=True)
             for i, (length, k, s, p, d) in enumerate(zip(t.shape[2:], kernel, stride, padding, dilation, strict=False))
         ]
         return t.with_shape((*t.shape[:2], *spatial), spatial=True)

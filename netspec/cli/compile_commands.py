@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from netspec.cli.output import EXIT_ERRORS, EXIT_OK, UsageError, atomic_write, compile_spec, load_spec, report
-from netspec.compiler import CompileFailed, parse, python_source
+from netspec.compiler import CompileFailed, SourceFile, fix_source, parse, python_source
 
 # folders a directory walk skips, as ruff does: version control, environments, caches
 _SKIPPED = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox", "build", "dist"}
@@ -70,6 +70,39 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     for name in changed:
         print(f"{'would reformat' if args.check else 'reformatted'} {name}", file=sys.stderr)
     return EXIT_ERRORS if args.check and changed else EXIT_OK
+
+
+def cmd_fix(args: argparse.Namespace) -> int:
+    import difflib
+
+    remaining, changed = [], []
+    for name in args.files:
+        source, problem = load_spec(name)
+        if problem is not None:
+            remaining.append((source, [problem]))
+            continue
+        result = fix_source(source)
+        if result.changed(source.text):
+            changed.append(name)
+            if args.diff:
+                diff = difflib.unified_diff(
+                    source.text.splitlines(keepends=True),
+                    result.text.splitlines(keepends=True),
+                    fromfile=f"a/{name}",
+                    tofile=f"b/{name}",
+                )
+                sys.stdout.writelines(diff)
+            if not (args.diff or args.check):
+                atomic_write(Path(name), result.text)
+            verb = "would fix" if args.diff or args.check else "fixed"
+            print(f"{verb} {name}: " + "; ".join(result.applied), file=sys.stderr)
+        left = [d for d in result.diagnostics if d.is_error]
+        if left and not args.check:
+            remaining.append((SourceFile(name, result.text), left))
+    code = report(remaining, "text") if remaining else EXIT_OK
+    if args.check:
+        return EXIT_ERRORS if changed else code
+    return code
 
 
 def cmd_ir(args: argparse.Namespace) -> int:
@@ -141,6 +174,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     fmt.add_argument("--check", action="store_true", help="exit 1 if a file would change; write nothing")
     fmt.add_argument("--stdout", action="store_true", help="print the result instead of rewriting the file")
     fmt.set_defaults(func=cmd_fmt)
+
+    fix = sub.add_parser("fix", help="apply the machine-applicable fixes of every diagnostic, until none apply")
+    fix.add_argument("files", nargs="+", metavar="FILE")
+    fix.add_argument("--diff", action="store_true", help="print the changes as a unified diff; write nothing")
+    fix.add_argument("--check", action="store_true", help="exit 1 if any fix would apply; write nothing")
+    fix.set_defaults(func=cmd_fix)
 
     ir_cmd = sub.add_parser("ir", help="print the spec's IR")
     ir_cmd.add_argument("file", metavar="FILE")
