@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec
 from netspec.compiler.catalog.common import need_float, normalize_dim
 from netspec.compiler.tensor_types import TensorType
@@ -30,6 +31,7 @@ def _activation(
         call=call,
         role=role,
         example=name,
+        flops=flop_rules.no_flops,
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from netspec.compiler.symbolic import Dim
 from netspec.compiler.tensor_types import TensorType
 
 REQUIRED: Any = object()
@@ -53,6 +54,8 @@ ParamRule = Callable[[list[TensorType], Args], int]
 ModuleRule = Callable[[list[TensorType], Args], tuple[str, list[str]] | None]
 # forward expression given the attribute expression (or None) and the input variable names
 CallRule = Callable[[str | None, list[str], Args], str]
+# FLOPs of one application given its inputs and output type (see catalog/flop_rules.py); None: not counted
+FlopRule = Callable[[list[TensorType], TensorType, Args], Dim]
 
 
 def _no_params(inputs: list[TensorType], args: Args) -> int:
@@ -84,6 +87,10 @@ class LayerSpec:
     # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last)
     role: str = ""
     example: str = ""
+    # FLOPs as torch.utils.flop_counter.FlopCounterMode counts them; None means "not counted" (shown as such)
+    flops: FlopRule | None = None
+    # elements of the module's buffers (batchnorm's running statistics): torchinfo's "buffers" column
+    buffers: ParamRule = _no_params
 
     def arg(self, name: str) -> ArgSpec | None:
         for spec in self.args:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
 from netspec.compiler.symbolic import Dim, add
@@ -49,6 +50,7 @@ def _binary(name: str, op: str) -> LayerSpec:
         module=lambda inputs, args: None,
         call=lambda attr, names, args: f" {op} ".join(names),
         arity=2,
+        flops=flop_rules.no_flops,
         example=f"a {op} b",
     )
 
@@ -88,6 +90,7 @@ CONCAT = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.cat([{', '.join(names)}], dim={args['dim']})",
     arity=0,
+    flops=flop_rules.no_flops,
     example="concat(a, b, dim=1)",
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import channels, concrete, need_float, need_rank
 from netspec.compiler.symbolic import product
@@ -42,6 +43,8 @@ BATCHNORM = LayerSpec(
     params=lambda inputs, args: 2 * inputs[0].shape[1] if args["affine"] else 0,  # type: ignore[operator]
     module=_bn_module,
     prefix="bn",
+    flops=flop_rules.no_flops,
+    buffers=flop_rules.batchnorm_buffers,
     example="batchnorm",
 )
 
@@ -87,6 +90,7 @@ LAYERNORM = LayerSpec(
     params=lambda inputs, args: 2 * product(_ln_shape_of(inputs, args)) if args["affine"] else 0,  # type: ignore[operator]
     module=_ln_module,
     prefix="ln",
+    flops=flop_rules.no_flops,
     example="layernorm",
 )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import need_float, normalize_dim
 from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
@@ -47,6 +48,7 @@ FLATTEN = LayerSpec(
     module=lambda inputs, args: None,
     call=_flatten_call,
     example="flatten",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -104,6 +106,7 @@ RESHAPE = LayerSpec(
         f"{names[0]}.reshape({names[0]}.shape[0], {', '.join(str(d) for d in args['shape'])})"
     ),
     example="reshape(4, 7, 7)",
+    flops=flop_rules.no_flops,
     varargs=True,
 )
 
@@ -138,6 +141,7 @@ PERMUTE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.permute({', '.join(str(d) for d in args['dims'])})",
     example="permute(0, 2, 1)",
+    flops=flop_rules.no_flops,
     varargs=True,
 )
 
@@ -163,6 +167,7 @@ LAST = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}[:, -1]",
     example="lstm(128) -> last",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -184,6 +189,7 @@ DROPOUT = LayerSpec(
     role="dropout",
     prefix="dropout",
     example="dropout(0.25)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -217,6 +223,7 @@ DROPOUT1D, DROPOUT2D = (
         role="dropout",
         prefix="dropout",
         example=f"dropout{n}d(0.1)",
+        flops=flop_rules.no_flops,
     )
     for n in (1, 2)
 )
@@ -230,6 +237,7 @@ IDENTITY = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: names[0],
     example="identity",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)

@@ -7,7 +7,17 @@ import json
 import sys
 from pathlib import Path
 
-from netspec.cli.output import EXIT_ERRORS, EXIT_OK, atomic_write, compile_spec, load_spec, report
+from netspec.cli.output import (
+    EXIT_ERRORS,
+    EXIT_OK,
+    UsageError,
+    atomic_write,
+    compile_spec,
+    load_spec,
+    non_negative_int,
+    positive_int,
+    report,
+)
 from netspec.compiler import CompileFailed, parse, python_source
 
 
@@ -57,19 +67,51 @@ def cmd_ir(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cost_settings(args: argparse.Namespace):
+    from netspec.compiler.cost import DTYPE_BYTES, dtype_name
+    from netspec.compiler.summary import CostSettings
+
+    dims: dict[str, int] = {}
+    for text in args.dim or ():
+        name, sep, value = text.partition("=")
+        if not sep or not name.isidentifier() or not value.isdigit() or int(value) < 1:
+            raise UsageError(f"--dim takes NAME=SIZE with a positive size, e.g. --dim T=128, not {text!r}")
+        if name == "N":
+            raise UsageError("N is the batch dimension: give it with --batch")
+        dims[name] = int(value)
+    dtype = None
+    if args.dtype is not None:
+        dtype = dtype_name(args.dtype)
+        if dtype is None:
+            raise UsageError(
+                f"unknown --dtype {args.dtype!r}; one of bf16, fp16, fp32, fp64 or {', '.join(DTYPE_BYTES)}"
+            )
+    return CostSettings(batch=args.batch, dims=dims, dtype=dtype)
+
+
 def cmd_shapes(args: argparse.Namespace) -> int:
     from netspec.compiler.summary import summary_json, summary_table
 
+    settings = _cost_settings(args)
     result = compile_spec(args.file)
     if result.checked is None:
         return report([(result.source, result.diagnostics)], args.format)
+    unknown = sorted(set(settings.dims) - _symbols(result.checked))
+    if unknown:
+        raise UsageError(f"--dim {unknown[0]}: the spec has no symbolic dimension {unknown[0]}")
     if args.format == "json":
-        print(json.dumps(summary_json(result.checked), indent=2))
+        print(json.dumps(summary_json(result.checked, settings), indent=2))
     else:
-        print(summary_table(result.checked))
+        print(summary_table(result.checked, settings, args.depth))
         if result.diagnostics:
             report([(result.source, result.diagnostics)], "text")
     return EXIT_OK
+
+
+def _symbols(checked) -> set[str]:
+    from netspec.compiler.cost import free_symbols
+
+    return free_symbols(checked)
 
 
 def cmd_layers(args: argparse.Namespace) -> int:
@@ -122,6 +164,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     shapes = sub.add_parser("shapes", help="model summary: every layer's output shape and parameters")
     shapes.add_argument("file", metavar="FILE")
     shapes.add_argument("--format", choices=("text", "json"), default="text")
+    shapes.add_argument("--batch", type=positive_int, default=1, help="batch size N for FLOPs and memory (default 1)")
+    shapes.add_argument("--dim", action="append", metavar="NAME=SIZE", help="size of a symbolic dim, e.g. T=128")
+    shapes.add_argument(
+        "--dtype", help="compute dtype of floating tensors for memory: bf16, fp16, fp32 (default: declared)"
+    )
+    shapes.add_argument(
+        "--depth", type=non_negative_int, help="show block uses K levels deep; deeper layers fold into their block"
+    )
     shapes.set_defaults(func=cmd_shapes)
 
     layers = sub.add_parser("layers", help="print the layer catalog (markdown)")

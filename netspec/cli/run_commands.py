@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def _positive(kind: type, what: str):
-    """An argparse type: a number of `kind` above zero (argparse turns the error into exit 2)."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{value} must be positive")
-        return value
-
-    return parse
-
-
-positive_int = _positive(int, "an integer")
-positive_float = _positive(float, "a number")
+from netspec.cli.output import positive_float, positive_int
 
 
 def _train(args: argparse.Namespace) -> int:
