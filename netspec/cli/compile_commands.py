@@ -1,4 +1,4 @@
-"""The commands that need only the compiler: check, fmt, ir, shapes, layers and build (no torch)."""
+"""The commands that need only the compiler: check, fmt, ir, shapes, graph, layers and build (no torch)."""
 
 from __future__ import annotations
 
@@ -114,6 +114,35 @@ def _symbols(checked) -> set[str]:
     return free_symbols(checked)
 
 
+PICTURE_SUFFIXES = (".svg", ".png", ".dot", ".mmd")
+
+
+def cmd_graph(args: argparse.Namespace) -> int:
+    from netspec.compiler.graph_picture import picture, to_dot, to_mermaid
+
+    out = Path(args.output) if args.output not in (None, "-") else None
+    if out is not None and out.suffix not in PICTURE_SUFFIXES:
+        raise UsageError(f"-o {args.output}: the picture's suffix must be one of {', '.join(PICTURE_SUFFIXES)}")
+    result = compile_spec(args.file)
+    if result.checked is None:
+        return report([(result.source, result.diagnostics)], "text")
+    pic = picture(result.checked, collapse=args.collapse)
+    if out is None:
+        sys.stdout.write(to_mermaid(pic) if args.mermaid else to_dot(pic))
+        return EXIT_OK
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if out.suffix in (".dot", ".mmd"):
+        atomic_write(out, to_dot(pic) if out.suffix == ".dot" else to_mermaid(pic))
+    else:
+        from netspec.compiler.picture_draw import draw  # matplotlib: only for the drawn formats
+
+        tmp = out.with_name(f".{out.stem}.netc-tmp{out.suffix}")
+        draw(pic, tmp)
+        tmp.replace(out)
+    print(f"wrote {out}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_layers(args: argparse.Namespace) -> int:
     from netspec.compiler.catalog.reference import layer_reference
 
@@ -173,6 +202,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--depth", type=non_negative_int, help="show block uses K levels deep; deeper layers fold into their block"
     )
     shapes.set_defaults(func=cmd_shapes)
+
+    graph = sub.add_parser("graph", help="picture of the layer graph: shapes on edges, blocks as clusters")
+    graph.add_argument("file", metavar="FILE")
+    graph.add_argument("-o", "--output", metavar="OUT", help="model.svg, .png, .dot or .mmd (default: DOT to stdout)")
+    graph.add_argument("--collapse", action="store_true", help="draw each block use as one node")
+    graph.add_argument("--mermaid", action="store_true", help="print Mermaid instead of DOT when writing to stdout")
+    graph.set_defaults(func=cmd_graph)
 
     layers = sub.add_parser("layers", help="print the layer catalog (markdown)")
     layers.set_defaults(func=cmd_layers)
