@@ -13,9 +13,6 @@ from netspec.compiler.graph import LayerNode
 from netspec.compiler.shapes import Checked
 from netspec.compiler.tensor_types import show_shape
 
-SKIP_KINDS = {"add": "residual", "sub": "residual", "mul": "residual", "concat": "concat"}
-HIDDEN_ARGS = {"in_channels", "in_features"}  # inferred sizes: the edge into the node shows them
-
 
 @dataclass(frozen=True)
 class PicNode:
@@ -55,7 +52,7 @@ def layer_title(node: LayerNode) -> str:
     spec = CATALOG[node.op]
     parts = []
     for index, arg in enumerate(spec.args):
-        if arg.name not in node.args or arg.name in HIDDEN_ARGS:
+        if arg.name not in node.args or (spec.io is not None and arg.name == spec.io[0]):  # the edge shows it
             continue
         value = node.args[arg.name]
         if index == 0 and arg.default is REQUIRED:
@@ -110,9 +107,10 @@ def picture(checked: Checked, collapse: bool = False) -> Picture:
                 continue
             seen.add((a, b))
             kind = "data"
-            if node.op in SKIP_KINDS:
-                # the operand that is not the value computed just before is the skip connection
-                kind = "data" if order.get(src, -1) == order[node.id] - 1 else SKIP_KINDS[node.op]
+            arity = CATALOG[node.op].arity
+            if arity != 1 and order.get(src, -1) != order[node.id] - 1:
+                # into a join (+, -, *, concat), the operand not computed just before is the skip connection
+                kind = "concat" if arity == 0 else "residual"
             pic.edges.append(PicEdge(a, b, show_shape(checked.types[src].shape), kind))
     out = owner.get(graph.output, graph.output)
     pic.nodes.append(PicNode("output", "output", checked.task.describe(), "output"))
