@@ -132,7 +132,7 @@ def export(
     recurrent = checked is not None and any(CATALOG[n.op].category == "recurrent" for n in checked.graph.nodes)
     program = export_program(module, inputs, dynamic, recurrent)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.netc-tmp")
+    tmp = out.with_name(f".{out.stem}.netc-tmp{out.suffix}")  # torch.export.save wants the .pt2 suffix
     used_opset = None
     if fmt == "exported-program":
         torch.export.save(program, tmp)
