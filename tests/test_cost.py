@@ -99,6 +99,11 @@ LAYER_CASES = {
     "rnn_relu": ("float32[N, T, 5]", "rnn(7, nonlinearity=relu)"),
     "linear_on_sequence": ("float32[N, T, 12]", "linear(5)"),
     "embedding_layernorm": ("int64[N, T]", "embedding(vocab=50, dim=8) -> layernorm"),
+    "norms_and_resampling": (
+        "float32[N, 4, 6, 6]",
+        "instancenorm(4, track_running_stats=true) -> groupnorm(2, 4) -> layernorm2d(4) -> prelu(4)"
+        " -> upsample(scale=2, mode=bilinear) -> pixel_shuffle(2) -> conv2d(8, kernel=3)",
+    ),
 }
 
 
@@ -112,7 +117,9 @@ def test_layer_flops_equal_flop_counter_mode(case):
     loaded = load_text(text, f"{case}.net")
     model = loaded.model_class().eval()
     env, inputs = example_sizes(loaded.metadata, batch=3)
-    assert netc_cost(text, case, env)["cost"]["total_flops"] == counted_flops(model, inputs)
+    summary = netc_cost(text, case, env)
+    assert summary["cost"]["total_flops"] == counted_flops(model, inputs)
+    assert summary["total_buffers"] == sum(b.numel() for b in model.buffers())
 
 
 def test_every_layer_has_a_flop_rule_or_is_listed_as_not_counted():

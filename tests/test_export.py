@@ -197,3 +197,24 @@ def test_export_refuses_a_checkpoint_of_another_spec(tmp_path):
     assert not (tmp_path / "m.onnx").exists()
     missing = netc("export", str(ROOT / "specs" / "diabetes.net"), "--checkpoint", str(tmp_path / "none.pt"))
     assert missing.code in (1, 2) and "no such checkpoint" in missing.err
+
+
+def test_a_trained_run_exports_to_what_predict_prints(tmp_path):
+    """End to end: `netc train` fits the standardization, the ONNX file takes raw rows like `netc predict`."""
+    import json
+
+    from sklearn.datasets import load_diabetes
+
+    spec = ROOT / "specs" / "diabetes.net"
+    run = netc("train", str(spec), "--quiet", "--epochs", "2", "--out", str(tmp_path / "run"))
+    assert run.code == 0, run.err
+    checkpoint = tmp_path / "run" / "checkpoints" / "best.pt"
+    out = tmp_path / "diabetes.onnx"
+    assert netc("export", str(spec), "--checkpoint", str(checkpoint), "-o", str(out)).code == 0
+    x = load_diabetes().data[:7].astype(np.float32)
+    np.savez(tmp_path / "x.npz", x=x)
+    printed = netc("predict", str(spec), "--checkpoint", str(checkpoint), "--input", str(tmp_path / "x.npz"))
+    assert printed.code == 0, printed.err
+    values = np.array([json.loads(line)["values"] for line in printed.out.splitlines()])
+    got = run_onnx(out, load(spec).metadata, [torch.from_numpy(x)])
+    assert np.allclose(got, values, rtol=1e-4, atol=1e-3)

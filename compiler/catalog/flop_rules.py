@@ -63,3 +63,8 @@ def recurrent(kind: str) -> FlopRule:
 def batchnorm_buffers(inputs: list[TensorType], args: Args) -> int:
     """running_mean and running_var (one per channel) and num_batches_tracked."""
     return 2 * inputs[0].shape[1] + 1  # type: ignore[operator]
+
+
+def tracked_stats_buffers(inputs: list[TensorType], args: Args) -> int:
+    """instancenorm keeps running statistics only with track_running_stats=true."""
+    return batchnorm_buffers(inputs, args) if args["track_running_stats"] else 0
