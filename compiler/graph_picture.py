@@ -98,7 +98,10 @@ def picture(checked: Checked, collapse: bool = False) -> Picture:
             for n in pic.nodes
         ]
         pic.clusters = {}
-    order = {n.id: i for i, n in enumerate(graph.nodes)}
+    # depth: the longest path from an input; into a join, every operand but the deepest is a skip connection
+    depth = {i.id: 0 for i in graph.inputs}
+    for node in graph.nodes:
+        depth[node.id] = 1 + max((depth[i] for i in node.inputs), default=0)
     seen: set[tuple[str, str]] = set()
     for node in graph.nodes:
         for src in node.inputs:
@@ -108,8 +111,8 @@ def picture(checked: Checked, collapse: bool = False) -> Picture:
             seen.add((a, b))
             kind = "data"
             arity = CATALOG[node.op].arity
-            if arity != 1 and order.get(src, -1) != order[node.id] - 1:
-                # into a join (+, -, *, concat), the operand not computed just before is the skip connection
+            main = max(node.inputs, key=lambda i: depth[i])
+            if arity != 1 and src != main:
                 kind = "concat" if arity == 0 else "residual"
             pic.edges.append(PicEdge(a, b, show_shape(checked.types[src].shape), kind))
     out = owner.get(graph.output, graph.output)

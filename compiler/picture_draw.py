@@ -13,7 +13,7 @@ from pathlib import Path
 
 from netspec.compiler.graph_picture import FILL, PicEdge, PicNode, Picture
 
-RANK_GAP = 0.86  # inches between rank centres
+RANK_GAP = 0.9  # inches between rank centres
 NODE_HEIGHT = 0.42
 CHAR_WIDTH = 0.062  # inches per character at the node font size
 FONT_SIZE = 8
@@ -141,15 +141,27 @@ def _draw_edge(ax, e: PicEdge, placed: dict[str, Placed], centre, arrow_cls, pat
     start, end = (x0, y0 + NODE_HEIGHT / 2), (x1, y1 - NODE_HEIGHT / 2)
     color = EDGE_COLOR[e.kind]
     style = "--" if e.kind != "data" else "-"
-    between = [p for p in placed.values() if a.rank < p.rank < b.rank]
-    if between and any(abs(centre(p)[0] - (x0 + x1) / 2) < p.width / 2 + 0.1 for p in between):
-        # go around the nodes in between: out to the right of the widest, down, and back in
-        side = max(centre(p)[0] + p.width / 2 for p in between) + 0.25
+
+    def crossed(p: Placed) -> bool:
+        """Whether the straight line passes through this node's box at its rank."""
+        cx, cy = centre(p)
+        x_at = x0 + (x1 - x0) * (cy - y0) / (y1 - y0)
+        return abs(cx - x_at) < p.width / 2 + 0.1
+
+    obstacles = [p for p in placed.values() if a.rank < p.rank < b.rank and crossed(p)]
+    if obstacles:
+        # go around the nodes in the way: out to the right of the widest, down, and back in
+        side = max(centre(p)[0] + p.width / 2 for p in obstacles) + 0.25
         bend = 0.28
         verts = [start, (side, start[1]), (side, start[1] + bend), (side, end[1] - bend), (side, end[1]), end]
         codes = [path_cls.MOVETO, path_cls.CURVE3, path_cls.CURVE3, path_cls.LINETO, path_cls.CURVE3, path_cls.CURVE3]
         route = path_cls(verts, codes)
         label_at = (side + 0.05, (start[1] + end[1]) / 2)
+    elif b.rank - a.rank > 1 and abs(x1 - x0) > 0.01:
+        # a branch beside the main column: straight down its own column, then one bend into the join
+        turn = (x0, end[1] - (RANK_GAP - NODE_HEIGHT))
+        route = path_cls([start, turn, end], [path_cls.MOVETO, path_cls.LINETO, path_cls.LINETO])
+        label_at = (x0 + 0.06, (start[1] + turn[1]) / 2)
     else:
         route = path_cls([start, end], [path_cls.MOVETO, path_cls.LINETO])
         label_at = ((start[0] + end[0]) / 2 + 0.06, (start[1] + end[1]) / 2)
@@ -159,16 +171,30 @@ def _draw_edge(ax, e: PicEdge, placed: dict[str, Placed], centre, arrow_cls, pat
     ax.text(*label_at, e.label, fontsize=EDGE_FONT_SIZE, color=color, va="center", ha="left", zorder=4)
 
 
+def cluster_boxes(
+    pic: Picture, placed: dict[str, Placed], centre
+) -> dict[tuple[str, ...], tuple[float, float, float, float]]:
+    """(left, top, right, bottom) of every block, innermost first, each around its nodes and inner blocks."""
+    boxes: dict[tuple[str, ...], tuple[float, float, float, float]] = {}
+    for path in sorted(pic.clusters, key=len, reverse=True):
+        parts = []
+        for p in placed.values():
+            if p.node.cluster[: len(path)] == path and p.node.cluster:
+                cx, cy = centre(p)
+                parts.append((cx - p.width / 2, cy - NODE_HEIGHT / 2, cx + p.width / 2, cy + NODE_HEIGHT / 2))
+        parts += [box for inner, box in boxes.items() if len(inner) == len(path) + 1 and inner[: len(path)] == path]
+        if parts:
+            boxes[path] = (
+                min(b[0] for b in parts) - 0.14,
+                min(b[1] for b in parts) - 0.2,  # room for the label
+                max(b[2] for b in parts) + 0.8,  # room for the edge labels beside the column
+                max(b[3] for b in parts) + 0.07,
+            )
+    return boxes
+
+
 def _draw_clusters(ax, pic: Picture, placed: dict[str, Placed], centre, box_cls) -> None:
-    for path, label in sorted(pic.clusters.items(), key=lambda item: len(item[0])):
-        members = [p for p in placed.values() if p.node.cluster[: len(path)] == path and p.node.cluster]
-        if not members:
-            continue
-        pad = 0.16 + 0.08 * max(0, 3 - len(path))  # outer blocks a little wider than the blocks inside them
-        left = min(centre(p)[0] - p.width / 2 for p in members) - pad
-        right = max(centre(p)[0] + p.width / 2 for p in members) + pad + 0.7
-        top = min(centre(p)[1] for p in members) - NODE_HEIGHT / 2 - 0.2 - 0.03 * (3 - len(path))
-        bottom = max(centre(p)[1] for p in members) + NODE_HEIGHT / 2 + 0.06 + 0.03 * (3 - len(path))
+    for path, (left, top, right, bottom) in sorted(cluster_boxes(pic, placed, centre).items(), key=lambda i: len(i[0])):
         ax.add_patch(
             box_cls(
                 (left, top),
@@ -182,4 +208,6 @@ def _draw_clusters(ax, pic: Picture, placed: dict[str, Placed], centre, box_cls)
                 zorder=1,
             )
         )
-        ax.text(left + 0.08, top + 0.1, label, fontsize=FONT_SIZE - 0.5, color="#4338ca", va="center", zorder=4)
+        ax.text(
+            left + 0.08, top + 0.1, pic.clusters[path], fontsize=FONT_SIZE - 0.5, color="#4338ca", va="center", zorder=4
+        )
