@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 from netspec.compiler.cost import dtype_name, show_bytes  # noqa: E402
 from netspec.compiler.pipeline import compile_text  # noqa: E402
 from netspec.compiler.summary import CostSettings, summary_json  # noqa: E402
+from netspec.runtime.checkpoint import load_checkpoint  # noqa: E402
 from netspec.runtime.export import export  # noqa: E402
 from netspec.runtime.load import load  # noqa: E402
 
@@ -53,7 +54,8 @@ def export_row(path: Path, folder: Path) -> str:
     inputs = sample_inputs(loaded.metadata, batch=5, symbolic=11)
     expected = reference(model, normalizer, inputs)
     start = time.perf_counter()
-    onnx_file = export(loaded, torch.load(checkpoint, weights_only=True), "onnx", folder / f"{path.stem}.onnx")
+    state = load_checkpoint(checkpoint, loaded.metadata["spec_hash"])
+    onnx_file = export(loaded, state, "onnx", folder / f"{path.stem}.onnx")
     onnx_seconds = time.perf_counter() - start
     onnx_diff = float(np.abs(run_onnx(onnx_file.path, loaded.metadata, inputs) - expected).max())
     program_file = export(
