@@ -12,6 +12,7 @@ from netspec.compiler.summary import CostSettings, summary_json
 from netspec.runtime.load import load, load_text
 from torch.fx import symbolic_trace
 from torch.fx.passes.shape_prop import ShapeProp
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from torch.utils.flop_counter import FlopCounterMode
 
 from tests.conftest import ROOT, netc
@@ -44,9 +45,15 @@ def example_sizes(metadata: dict, batch: int) -> tuple[dict[str, int], list[torc
 
 
 def counted_flops(model: torch.nn.Module, inputs: list[torch.Tensor]) -> int:
-    """FlopCounterMode on a forward pass. oneDNN's fused CPU LSTM kernel is opaque to it (it counts 0),
-    so it runs with oneDNN off, where nn.LSTM is the matmuls that GRU and RNN already are."""
-    with torch.no_grad(), torch.backends.mkldnn.flags(enabled=False), FlopCounterMode(display=False) as counter:
+    """FlopCounterMode on a forward pass, through the kernels it can see. On CPU it counts 0 for oneDNN's
+    fused LSTM, for the fused CPU attention kernel and for nn.MultiheadAttention's inference fast path; with
+    oneDNN off, the math attention backend and grad mode on (which skips the fast path) they are the matmuls
+    they compute. Only the forward runs, so grad mode adds nothing to the count."""
+    with (
+        torch.backends.mkldnn.flags(enabled=False),
+        sdpa_kernel(SDPBackend.MATH),
+        FlopCounterMode(display=False) as counter,
+    ):
         model(*inputs)
     return counter.get_total_flops()
 
