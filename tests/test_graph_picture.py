@@ -87,3 +87,18 @@ def test_graph_cli_writes_every_format(tmp_path):
     assert netc("graph", spec, "-o", str(tmp_path / "model.jpg")).code == 2
     broken = netc("graph", str(ROOT / "tests" / "cases" / "shape_wrong_in_features.net"), "-o", str(tmp_path / "b.svg"))
     assert broken.code == 1 and "error[E-shape]" in broken.err and not (tmp_path / "b.svg").exists()
+
+
+def test_graph_and_shapes_never_import_torch(tmp_path):
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from netspec.cli import main\n"
+        f"assert main(['graph', 'specs/resnet18.net', '-o', {str(tmp_path / 'm.svg')!r}]) == 0\n"
+        "assert main(['shapes', 'specs/resnet18.net', '--batch', '64', '--dtype', 'bf16', '--depth', '1']) == 0\n"
+        "assert 'torch' not in sys.modules, 'torch was imported'\n"
+    )
+    run = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
