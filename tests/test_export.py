@@ -78,6 +78,20 @@ def netc_output_shape(path) -> list[int | str]:
     return summary_json(result.checked)["output_shape"]
 
 
+def shapes_missing_from_onnx(path, onnx_path) -> list[tuple]:
+    """Every layer's output shape by netc that ONNX's shape inference finds nowhere in the exported graph.
+
+    Dims written as expressions (`(L) // 2` here, `floor(L/2)` there) are left out of the comparison."""
+    inferred = onnx.shape_inference.infer_shapes(onnx.load(str(onnx_path)))
+    values = [*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output]
+    found = {tuple(d.dim_param or d.dim_value for d in v.type.tensor_type.shape.dim) for v in values}
+    result = compile_text(path.read_text(), str(path))
+    assert result.checked is not None
+    wanted = {tuple(layer["output_shape"]) for layer in summary_json(result.checked)["layers"]}
+    plain = {s for s in wanted if all(isinstance(d, int) or d.isidentifier() for d in s)}
+    return sorted(plain - found, key=str)
+
+
 @pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
 def test_export_matches_pytorch(path, tmp_path):
     loaded = load(path)
@@ -94,6 +108,7 @@ def test_export_matches_pytorch(path, tmp_path):
     assert got.shape == expected.shape
     assert np.abs(got - expected).max() <= TOLERANCE * max(1.0, np.abs(expected).max())
     assert onnx_output_dims(onnx_path) == netc_output_shape(path)
+    assert shapes_missing_from_onnx(path, onnx_path) == []
 
     program_path = tmp_path / "model.pt2"
     run = netc(
@@ -154,6 +169,7 @@ def test_symbolic_dims_stay_dynamic_and_keep_their_names(tmp_path):
     assert run.code == 0 and "dynamic dims: x: N, L" in run.err, run.err
     model_proto = onnx.load(str(out))
     assert [d.dim_param or d.dim_value for d in model_proto.graph.input[0].type.tensor_type.shape.dim] == ["N", 3, "L"]
+    assert shapes_missing_from_onnx(path, out) == []
     for length in (7, 40, 101):
         inputs = sample_inputs(loaded.metadata, batch=3, symbolic=length)
         assert np.allclose(run_onnx(out, loaded.metadata, inputs), reference(model, normalizer, inputs), atol=1e-4)
