@@ -136,6 +136,9 @@ FILL = {
     "activation": "#f5f5f4",
     "combine": "#ffedd5",
     "block": "#e0e7ff",
+    "attention": "#fce7f3",
+    "resample": "#fee2e2",
+    "parameter": "#fef9c3",
 }
 
 

@@ -83,7 +83,7 @@ def draw(pic: Picture, path: Path) -> None:
     slot = max(p.width for p in placed.values()) + 0.9
     ranks = max(p.rank for p in placed.values()) + 1
     slots = max(p.x for p in placed.values()) + 1
-    width = slots * slot + 2 * MARGIN
+    width = slots * slot + 2 * MARGIN + 0.9  # room right of the last column: block boxes and edges going round
     height = ranks * RANK_GAP + 2 * MARGIN + 0.3
 
     def centre(p: Placed) -> tuple[float, float]:

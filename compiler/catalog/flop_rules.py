@@ -23,9 +23,11 @@ def no_flops(inputs: list[TensorType], out: TensorType, args: Args) -> Dim:
 
 
 def linear(inputs: list[TensorType], out: TensorType, args: Args) -> Dim:
-    """addmm over every leading position: 2 * rows * in_features * out_features."""
-    rows = product(list(out.shape[:-1]))
-    return mul(rows, 2 * inputs[0].shape[-1] * args["out_features"])  # type: ignore[operator]
+    """A product contracting the input's last dim (addmm, bmm): 2 * every output element * in_features.
+
+    Serves every layer that maps the last dimension by a matrix: linear, a linear tied to an embedding, matmul.
+    """
+    return mul(product(list(out.shape)), 2 * inputs[0].shape[-1])  # type: ignore[operator]
 
 
 def conv(n: int, transpose: bool) -> FlopRule:
