@@ -163,19 +163,16 @@ def test_shapes_depth_folds_block_uses():
     assert shallow.splitlines()[-4:] == deep.splitlines()[-4:]  # the totals do not depend on the depth
 
 
-def test_symbolic_dims_need_a_size_for_costs():
+def test_symbolic_dims_need_a_size_for_costs(tmp_path):
     text = (
         "model M\ninput x: float32[N, T, 6]\ntask regression(outputs=1)\nlayers:\n    gru(8) -> last\n    linear(1)\n"
     )
-    path = ROOT / "tests" / "cases" / "_cost_symbolic.net"
-    try:
-        path.write_text(text)
-        without = netc("shapes", str(path))
-        assert without.code == 0 and "need a size for T: add --dim T=..." in without.out
-        with_t = netc("shapes", str(path), "--dim", "T=128", "--format", "json")
-        assert json.loads(with_t.out)["cost"]["total_flops"] == 128 * 2 * 3 * 8 * (6 + 8) + 2 * 8
-        assert netc("shapes", str(path), "--dim", "Q=3").code == 2
-        assert netc("shapes", str(path), "--dim", "T=x").code == 2
-        assert netc("shapes", str(path), "--dtype", "float8").code == 2
-    finally:
-        path.unlink(missing_ok=True)
+    path = tmp_path / "symbolic.net"
+    path.write_text(text)
+    without = netc("shapes", str(path))
+    assert without.code == 0 and "need a size for T: add --dim T=..." in without.out
+    with_t = netc("shapes", str(path), "--dim", "T=128", "--format", "json")
+    assert json.loads(with_t.out)["cost"]["total_flops"] == 128 * 2 * 3 * 8 * (6 + 8) + 2 * 8
+    assert netc("shapes", str(path), "--dim", "Q=3").code == 2
+    assert netc("shapes", str(path), "--dim", "T=x").code == 2
+    assert netc("shapes", str(path), "--dtype", "float8").code == 2
