@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz vsix clean
+.PHONY: demo test bench fuzz vsix pictures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/codegen_overhead.py
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/big_spec.py
+	$(BIN)/python benchmarks/cost_and_export.py
+
+# the pictures in docs/pictures/ (README), drawn by `netc graph`
+PICTURES := breast_cancer digits_cnn notes_cnn notes_lstm
+pictures: $(STAMP)
+	for s in $(PICTURES); do $(BIN)/netc graph specs/$$s.net -o docs/pictures/$$s.png; done
+	$(BIN)/netc graph specs/resnet18.net --collapse -o docs/pictures/resnet18.png
+	$(BIN)/netc graph specs/resnet18.net -o docs/pictures/resnet18-blocks.svg
 
 # the long property runs: 100,000+ fuzz examples and a large shape-oracle run
 fuzz: $(STAMP)

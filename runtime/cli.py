@@ -274,3 +274,31 @@ def predict(args: argparse.Namespace) -> int:
     for row in rows:
         print(json.dumps(row))
     return 0
+
+
+@_guard
+def export_model(args: argparse.Namespace) -> int:
+    from netspec.runtime.checkpoint import load_checkpoint
+    from netspec.runtime.export import SUFFIX, export
+
+    loaded = _load(args.file)
+    state = load_checkpoint(Path(args.checkpoint), loaded.metadata["spec_hash"])
+    out = Path(args.output) if args.output else Path(args.file).with_suffix(SUFFIX[args.format]).name
+    result = export(
+        loaded,
+        state,
+        args.format,
+        Path(out),
+        sizes=dict(args.sizes),
+        raw_inputs=args.raw_inputs,
+        raw_outputs=args.raw_outputs,
+        opset=args.opset,
+    )
+    dynamic = "; ".join(f"{name}: {', '.join(dims) or 'none'}" for name, dims in result.dynamic.items())
+    inside = [
+        w for w, on in (("input standardization", result.standardized), ("target scaling", result.rescaled)) if on
+    ]
+    print(f"wrote {result.path} ({args.format}{f', opset {result.opset}' if result.opset else ''})", file=sys.stderr)
+    print(f"  dynamic dims: {dynamic}", file=sys.stderr)
+    print(f"  preprocessing inside: {', '.join(inside) or 'none'}", file=sys.stderr)
+    return 0

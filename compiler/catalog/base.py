@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from netspec.compiler.symbolic import Dim
 from netspec.compiler.tensor_types import TensorType
 
 REQUIRED: Any = object()
@@ -84,6 +85,8 @@ ParamRule = Callable[[list[TensorType], Args], int]
 ModuleRule = Callable[[list[TensorType], Args], tuple[str, list[str]] | None]
 # forward expression given the attribute expression (or None) and the input variable names
 CallRule = Callable[[str | None, list[str], Args], str]
+# FLOPs of one application given its inputs and output type (see catalog/flop_rules.py); None: not counted
+FlopRule = Callable[[list[TensorType], TensorType, Args], Dim]
 WrapRule = Callable[[Args], str]
 
 
@@ -119,6 +122,10 @@ class LayerSpec:
     # the constructor call placed into a template at `{}` (a `param`: `nn.Parameter({} * 1e-06)`), or None
     wrap: WrapRule | None = None
     example: str = ""
+    # FLOPs as torch.utils.flop_counter.FlopCounterMode counts them; None means "not counted" (shown as such)
+    flops: FlopRule | None = None
+    # elements of the module's buffers (batchnorm's running statistics): torchinfo's "buffers" column
+    buffers: ParamRule = _no_params
 
     def arg(self, name: str) -> ArgSpec | None:
         for spec in self.args:

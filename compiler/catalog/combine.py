@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
 from netspec.compiler.symbolic import Dim, Sym, add
@@ -66,6 +67,7 @@ def _binary(name: str, op: str) -> LayerSpec:
         module=lambda inputs, args: None,
         call=lambda attr, names, args: f" {op} ".join(names),
         arity=2,
+        flops=flop_rules.no_flops,
         example=f"a {op} b",
     )
 
@@ -108,6 +110,7 @@ CONCAT = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.cat([{', '.join(names)}], dim={args['dim']})",
     arity=0,
+    flops=flop_rules.no_flops,
     example="concat(a, b, dim=1)",
 )
 
@@ -139,6 +142,7 @@ EXPAND_BATCH = LayerSpec(
     call=lambda attr, names, args: f"{names[0]}.expand({names[1]}.shape[0], *{names[0]}.shape[1:])",
     arity=2,
     example="expand_batch(class_token, x)",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (ADD, SUB, MUL, CONCAT, EXPAND_BATCH)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
 from netspec.compiler.symbolic import Dim, show
@@ -221,6 +222,7 @@ def _make(n: int, transpose: bool) -> LayerSpec:
         args=_conv_args(n, transpose),
         shape=shape,
         params=_params(n),
+        flops=flop_rules.conv(n, transpose),
         module=module,
         io=("in_channels", "channels"),
         prefix="deconv" if transpose else "conv",

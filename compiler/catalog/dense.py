@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import concrete, need_float
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -81,6 +82,7 @@ LINEAR = LayerSpec(
     io=("in_features", "out_features"),
     prefix="fc",
     role="affine",
+    flops=flop_rules.linear,
     example="linear(128)",
 )
 
@@ -123,6 +125,7 @@ EMBEDDING = LayerSpec(
     params=lambda inputs, args: args["vocab"] * args["dim"],
     module=_embedding_module,
     prefix="embed",
+    flops=flop_rules.no_flops,
     example="embedding(vocab=20000, dim=128)",
 )
 

@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def _positive(kind: type, what: str):
-    """An argparse type: a number of `kind` above zero (argparse turns the error into exit 2)."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{value} must be positive")
-        return value
-
-    return parse
-
-
-positive_int = _positive(int, "an integer")
-positive_float = _positive(float, "a number")
+from netspec.cli.output import positive_float, positive_int
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -40,6 +23,20 @@ def _predict(args: argparse.Namespace) -> int:
     from netspec.runtime import cli as runtime_cli
 
     return runtime_cli.predict(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
+
+    return runtime_cli.export_model(args)
+
+
+def dim_size(text: str) -> tuple[str, int]:
+    """`--dim T=128`: a symbolic dim fixed to a size (argparse turns the error into exit 2)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected NAME=SIZE with a positive size, e.g. T=128, not {text!r}")
+    return name, int(value)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -109,3 +106,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     predict.add_argument("--input", required=True, metavar="X.npz|X.csv")
     predict.add_argument("--device")
     predict.set_defaults(func=_predict)
+
+    export = sub.add_parser("export", help="export a checkpoint to ONNX or a torch.export program (batch dim dynamic)")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--checkpoint", required=True)
+    export.add_argument("--format", choices=("onnx", "exported-program"), default="onnx")
+    export.add_argument("-o", "--output", metavar="OUT", help="default: the spec's name with .onnx or .pt2, here")
+    export.add_argument(
+        "--dim",
+        dest="sizes",
+        type=dim_size,
+        action="append",
+        default=[],
+        metavar="NAME=SIZE",
+        help="fix a symbolic dim to a size instead of keeping it dynamic",
+    )
+    export.add_argument("--opset", type=positive_int, help="ONNX opset (default: the exporter's)")
+    export.add_argument(
+        "--raw-inputs", action="store_true", help="leave the checkpoint's input standardization out of the graph"
+    )
+    export.add_argument(
+        "--raw-outputs", action="store_true", help="leave a regression's target scaling out (outputs standardized)"
+    )
+    export.set_defaults(func=_export)
