@@ -10,7 +10,7 @@ the block input, and after the layer otherwise. Uses whose layer structure diffe
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.graph import BlockInstance, Graph, LayerNode, Repeat
@@ -59,6 +59,20 @@ def _split_args(rendered: list[str]) -> list[tuple[str | None, str]]:
     return out
 
 
+def _distinct_locals(items: list[Item]) -> list[Item]:
+    """Every item's attribute name is its key in the class: two repeats of the same block and count differ."""
+    seen: set[str] = set()
+    out: list[Item] = []
+    for item in items:
+        local, k = item.local, 1
+        while local in seen:
+            k += 1
+            local = f"{item.local}_{k}"
+        seen.add(local)
+        out.append(item if local == item.local else replace(item, local=local))
+    return out
+
+
 class Planner:
     def __init__(self, checked: Checked, taken: set[str]) -> None:
         self.checked = checked
@@ -102,7 +116,7 @@ class Planner:
             base = self.instances[first.id].block if first.kind == "instance" else first.local.rstrip("0123456789")
             local = f"{base}_x{len(repeat.members)}"
             items[start : start + len(repeat.members)] = [Item("sequential", first.id, local, repeat.members)]
-        return items
+        return _distinct_locals(items)
 
     def _sequential_ok(self, repeat: Repeat) -> bool:
         """nn.Sequential needs modules: block instances, or layers that own a module."""
