@@ -1,0 +1,212 @@
+"""specs/zoo: each spec is exactly torchvision's model, proven against torchvision (the oracle), weights included."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+import torch
+import torchvision
+from netspec.compiler import compile_file
+from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.foreign_weights import derive_mapping, init_from
+from netspec.runtime.load import load
+from torch import nn
+
+from tests.conftest import ROOT, netc
+
+ZOO_DIR = ROOT / "specs" / "zoo"
+
+
+@dataclass(frozen=True)
+class Zoo:
+    stem: str  # specs/zoo/<stem>.net
+    builder: str  # torchvision.models.<builder>
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    slow: bool = False  # big or slow on a 2-core CPU: only in the slow set (-m slow)
+    small: int = 32  # a smaller image side the model also accepts (every zoo model pools adaptively)
+
+
+NO_AUX = {"aux_logits": False, "init_weights": True}
+ZOO = [
+    Zoo("resnet18", "resnet18"),
+    Zoo("resnet34", "resnet34"),
+    Zoo("resnet50", "resnet50"),
+    Zoo("resnext50_32x4d", "resnext50_32x4d"),
+    Zoo("wide_resnet50_2", "wide_resnet50_2", slow=True),
+    Zoo("vgg16_bn", "vgg16_bn", slow=True),
+    Zoo("alexnet", "alexnet", small=64),  # its first pools need 63 pixels or more
+    Zoo("squeezenet1_1", "squeezenet1_1"),
+    Zoo("densenet121", "densenet121"),
+    Zoo("googlenet", "googlenet", NO_AUX),
+    Zoo("inception_v3", "inception_v3", NO_AUX, slow=True, small=80),
+]
+
+
+def zoo_params(entries: list[Zoo]) -> list:
+    return [pytest.param(z, id=z.stem, marks=[pytest.mark.slow] if z.slow else []) for z in entries]
+
+
+def sized_params(entries: list[Zoo]) -> list:
+    """Every model on a small image (the quick set), and on the spec's own input size (the slow set)."""
+    quick = [pytest.param(z, True, id=f"{z.stem}-small", marks=[pytest.mark.slow] if z.slow else []) for z in entries]
+    return quick + [pytest.param(z, False, id=f"{z.stem}-spec-size", marks=[pytest.mark.slow]) for z in entries]
+
+
+def torchvision_model(entry: Zoo) -> nn.Module:
+    """torchvision's model with random weights, and batchnorm statistics that are not the defaults."""
+    torch.manual_seed(0)
+    model = getattr(torchvision.models, entry.builder)(weights=None, **entry.kwargs)
+    generator = torch.Generator().manual_seed(1)
+    for module in model.modules():
+        if isinstance(module, nn.BatchNorm2d):
+            c = module.num_features
+            module.running_mean.copy_(torch.randn(c, generator=generator) * 0.1)
+            module.running_var.copy_(torch.rand(c, generator=generator) + 0.5)
+            module.weight.data.copy_(torch.rand(c, generator=generator) + 0.5)
+            module.bias.data.copy_(torch.randn(c, generator=generator) * 0.1)
+            module.num_batches_tracked.fill_(int(torch.randint(1, 100, (1,), generator=generator)))
+    return model
+
+
+def no_dropout(model: nn.Module) -> None:
+    for module in model.modules():
+        if isinstance(module, nn.Dropout):
+            module.p = 0.0
+
+
+def max_rel_diff(ours: torch.Tensor, theirs: torch.Tensor) -> float:
+    ours, theirs = ours.detach(), theirs.detach()
+    return float((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-12))
+
+
+def test_every_zoo_spec_is_listed():
+    assert sorted(p.stem for p in ZOO_DIR.glob("*.net")) == sorted(z.stem for z in ZOO)
+
+
+@pytest.mark.parametrize("entry", zoo_params(ZOO))
+def test_spec_checks_clean_and_counts_torchvision_parameters(entry):
+    result = compile_file(ZOO_DIR / f"{entry.stem}.net")
+    assert result.checked is not None and not result.diagnostics, result.diagnostics
+    tv = getattr(torchvision.models, entry.builder)(weights=None, **entry.kwargs)
+    assert result.checked.total_params == sum(p.numel() for p in tv.parameters())
+
+
+@pytest.mark.parametrize(("entry", "small"), sized_params(ZOO))
+def test_torchvision_weights_load_and_outputs_equal(entry, small, tmp_path):
+    tv = torchvision_model(entry)
+    loaded = load(ZOO_DIR / f"{entry.stem}.net")
+    ours = loaded.model_class()
+    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in tv.parameters())
+    weights = tmp_path / "torchvision.pt"
+    torch.save(tv.state_dict(), weights)
+    assert init_from(ours, weights) == len(tv.state_dict())  # strict load of every tensor
+    shape = loaded.metadata["inputs"][0]["shape"]
+    size = [shape[1], entry.small, entry.small] if small else shape[1:]
+    x = torch.randn(2, *size, generator=torch.Generator().manual_seed(2))
+
+    tv.eval()
+    ours.eval()
+    with torch.no_grad():
+        expected, got = tv(x), ours(x)
+    assert got.shape == expected.shape
+    assert max_rel_diff(got, expected) <= 1e-5
+
+    # train mode: batch statistics, running-stat updates and gradients, with dropout at p = 0
+    no_dropout(tv)
+    no_dropout(ours)
+    tv.train()
+    ours.train()
+    expected, got = tv(x), ours(x)
+    assert max_rel_diff(got, expected) <= 1e-5
+    probe = torch.randn(expected.shape, generator=torch.Generator().manual_seed(3))
+    (expected * probe).sum().backward()
+    (got * probe).sum().backward()
+    mapping = derive_mapping(ours.state_dict(), tv.state_dict())
+    theirs = dict(tv.named_parameters())
+    for name, param in ours.named_parameters():
+        assert max_rel_diff(param.grad, theirs[mapping[name]].grad) <= 1e-5, name
+    theirs_state = tv.state_dict()
+    for name, value in ours.state_dict().items():  # running statistics moved the same way
+        assert torch.allclose(value.float(), theirs_state[mapping[name]].float(), rtol=1e-5, atol=1e-6), name
+
+
+# ---- the derived mapping refuses what does not fit, and says where ------------------------------------------------
+
+
+def test_mapping_refuses_a_different_architecture_at_the_first_mismatch(tmp_path):
+    tv = torchvision.models.resnet34(weights=None)
+    ours = load(ZOO_DIR / "resnet18.net").model_class()
+    weights = tmp_path / "resnet34.pt"
+    torch.save(tv.state_dict(), weights)
+    with pytest.raises(RuntimeProblem) as caught:
+        init_from(ours, weights)
+    assert caught.value.code == "E-weights"
+    # resnet18's stage 2 starts where resnet34's stage 1 still has a block: the first pair that differs is named
+    assert "`down1.conv1.weight` [128, 64, 3, 3]" in caught.value.message
+    assert "`layer1.2.conv1.weight` [64, 64, 3, 3]" in caught.value.message
+
+
+def test_mapping_refuses_a_missing_head_and_a_swapped_role():
+    ours = load(ZOO_DIR / "alexnet.net").model_class().state_dict()
+    theirs = torchvision.models.alexnet(weights=None).state_dict()
+    shorter = dict(list(theirs.items())[:-2])
+    with pytest.raises(RuntimeProblem, match=r"the model has 16 tensors, the file 14 \(the model has more, from `fc3"):
+        derive_mapping(ours, shorter)
+    items = list(theirs.items())
+    swapped = dict([*items[:1], (items[1][0], items[0][1]), *items[2:]])  # a bias's place holds a weight
+    with pytest.raises(RuntimeProblem, match=r"tensor 2 of the model is `conv1.bias` \[64\]"):
+        derive_mapping(ours, swapped)
+    renamed = {f"backbone.{k}": v for k, v in theirs.items()}  # any names, the same tensors in the same order
+    assert list(derive_mapping(ours, renamed).values()) == list(renamed)
+
+
+# ---- netc train --init-from: fine-tuning from a foreign state_dict ------------------------------------------------
+
+
+def digits_cnn_elsewhere() -> nn.Module:
+    """specs/digits_cnn.net as someone else wrote it: torchvision-style names, different from netc's."""
+    torch.manual_seed(7)
+    features = nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(), nn.Conv2d(32, 64, 3, padding=1)
+    )
+    features.append(nn.BatchNorm2d(64))
+    return nn.Sequential(features, nn.Sequential(nn.Linear(1024, 128), nn.ReLU(), nn.Linear(128, 10)))
+
+
+def test_train_init_from_starts_from_the_file(tmp_path):
+    pretrained = digits_cnn_elsewhere()
+    weights = tmp_path / "pretrained.pt"
+    torch.save(pretrained.state_dict(), weights)
+    out = tmp_path / "run"
+    run = netc(
+        "train", str(ROOT / "specs" / "digits_cnn.net"), "--init-from", str(weights), "--out", str(out),
+        "--steps", "1", "--optimizer", "sgd", "--lr", "1e-12", "--precision", "fp32",
+    )  # fmt: skip
+    assert run.code == 0, run.err
+    assert f"initialized 18 tensors from {weights}" in run.err
+    trained = torch.load(out / "checkpoints" / "last.pt", weights_only=True)["model"]
+    expected = pretrained.state_dict()
+    for (name, value), original in zip(trained.items(), expected.values(), strict=True):
+        if name.endswith("num_batches_tracked"):
+            assert value == original + 1
+        elif not name.endswith(("running_mean", "running_var")):  # one train step moves the running statistics
+            assert torch.allclose(value, original, atol=1e-9), name
+
+
+def test_train_init_from_problems_are_diagnostics(tmp_path):
+    spec = str(ROOT / "specs" / "digits_cnn.net")
+    wrong = tmp_path / "wrong.pt"
+    torch.save(torchvision.models.resnet18(weights=None).state_dict(), wrong)
+    run = netc("train", spec, "--init-from", str(wrong), "--out", str(tmp_path / "a"), "--steps", "1")
+    assert run.code == 1 and "error[E-weights]: the weights do not fit this model: tensor 1 of the model" in run.err
+    assert "Traceback" not in run.err
+    whole = tmp_path / "whole_model.pt"
+    torch.save(digits_cnn_elsewhere(), whole)  # a pickled module, not a state_dict: never unpickled
+    run = netc("train", spec, "--init-from", str(whole), "--out", str(tmp_path / "b"), "--steps", "1")
+    assert run.code == 1 and f"error[E-weights]: cannot read weights from {whole}" in run.err
+    run = netc("train", spec, "--init-from", str(tmp_path / "missing.pt"), "--out", str(tmp_path / "c"))
+    assert run.code == 2 and "error[E-usage]: no such weights file" in run.err
+    run = netc("train", spec, "--init-from", str(wrong), "--resume", str(wrong))
+    assert run.code == 2 and "not allowed with argument" in run.err
