@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 import pytest
 import torch
 import torchvision
@@ -15,33 +12,7 @@ from netspec.runtime.load import load
 from torch import nn
 
 from tests.conftest import ROOT, netc
-
-ZOO_DIR = ROOT / "specs" / "zoo"
-
-
-@dataclass(frozen=True)
-class Zoo:
-    stem: str  # specs/zoo/<stem>.net
-    builder: str  # torchvision.models.<builder>
-    kwargs: dict[str, Any] = field(default_factory=dict)
-    slow: bool = False  # big or slow on a 2-core CPU: only in the slow set (-m slow)
-    small: int = 32  # a smaller image side the model also accepts (every zoo model pools adaptively)
-
-
-NO_AUX = {"aux_logits": False, "init_weights": True}
-ZOO = [
-    Zoo("resnet18", "resnet18"),
-    Zoo("resnet34", "resnet34"),
-    Zoo("resnet50", "resnet50"),
-    Zoo("resnext50_32x4d", "resnext50_32x4d"),
-    Zoo("wide_resnet50_2", "wide_resnet50_2", slow=True),
-    Zoo("vgg16_bn", "vgg16_bn", slow=True),
-    Zoo("alexnet", "alexnet", small=64),  # its first pools need 63 pixels or more
-    Zoo("squeezenet1_1", "squeezenet1_1"),
-    Zoo("densenet121", "densenet121"),
-    Zoo("googlenet", "googlenet", NO_AUX),
-    Zoo("inception_v3", "inception_v3", NO_AUX, slow=True, small=80),
-]
+from tests.zoo_oracle import ZOO, ZOO_DIR, Zoo, compare
 
 
 def zoo_params(entries: list[Zoo]) -> list:
@@ -50,35 +21,10 @@ def zoo_params(entries: list[Zoo]) -> list:
 
 def sized_params(entries: list[Zoo]) -> list:
     """Every model on a small image (the quick set), and on the spec's own input size (the slow set)."""
-    quick = [pytest.param(z, True, id=f"{z.stem}-small", marks=[pytest.mark.slow] if z.slow else []) for z in entries]
-    return quick + [pytest.param(z, False, id=f"{z.stem}-spec-size", marks=[pytest.mark.slow]) for z in entries]
-
-
-def torchvision_model(entry: Zoo) -> nn.Module:
-    """torchvision's model with random weights, and batchnorm statistics that are not the defaults."""
-    torch.manual_seed(0)
-    model = getattr(torchvision.models, entry.builder)(weights=None, **entry.kwargs)
-    generator = torch.Generator().manual_seed(1)
-    for module in model.modules():
-        if isinstance(module, nn.BatchNorm2d):
-            c = module.num_features
-            module.running_mean.copy_(torch.randn(c, generator=generator) * 0.1)
-            module.running_var.copy_(torch.rand(c, generator=generator) + 0.5)
-            module.weight.data.copy_(torch.rand(c, generator=generator) + 0.5)
-            module.bias.data.copy_(torch.randn(c, generator=generator) * 0.1)
-            module.num_batches_tracked.fill_(int(torch.randint(1, 100, (1,), generator=generator)))
-    return model
-
-
-def no_dropout(model: nn.Module) -> None:
-    for module in model.modules():
-        if isinstance(module, nn.Dropout):
-            module.p = 0.0
-
-
-def max_rel_diff(ours: torch.Tensor, theirs: torch.Tensor) -> float:
-    ours, theirs = ours.detach(), theirs.detach()
-    return float((ours - theirs).abs().max() / theirs.abs().max().clamp_min(1e-12))
+    quick = [
+        pytest.param(z, z.small, id=f"{z.stem}-small", marks=[pytest.mark.slow] if z.slow else []) for z in entries
+    ]
+    return quick + [pytest.param(z, None, id=f"{z.stem}-spec-size", marks=[pytest.mark.slow]) for z in entries]
 
 
 def test_every_zoo_spec_is_listed():
@@ -87,49 +33,21 @@ def test_every_zoo_spec_is_listed():
 
 @pytest.mark.parametrize("entry", zoo_params(ZOO))
 def test_spec_checks_clean_and_counts_torchvision_parameters(entry):
-    result = compile_file(ZOO_DIR / f"{entry.stem}.net")
+    result = compile_file(entry.spec)
     assert result.checked is not None and not result.diagnostics, result.diagnostics
-    tv = getattr(torchvision.models, entry.builder)(weights=None, **entry.kwargs)
+    tv = entry.torchvision()
     assert result.checked.total_params == sum(p.numel() for p in tv.parameters())
 
 
-@pytest.mark.parametrize(("entry", "small"), sized_params(ZOO))
-def test_torchvision_weights_load_and_outputs_equal(entry, small, tmp_path):
-    tv = torchvision_model(entry)
-    loaded = load(ZOO_DIR / f"{entry.stem}.net")
-    ours = loaded.model_class()
-    assert sum(p.numel() for p in ours.parameters()) == sum(p.numel() for p in tv.parameters())
-    weights = tmp_path / "torchvision.pt"
-    torch.save(tv.state_dict(), weights)
-    assert init_from(ours, weights) == len(tv.state_dict())  # strict load of every tensor
-    shape = loaded.metadata["inputs"][0]["shape"]
-    size = [shape[1], entry.small, entry.small] if small else shape[1:]
-    x = torch.randn(2, *size, generator=torch.Generator().manual_seed(2))
-
-    tv.eval()
-    ours.eval()
-    with torch.no_grad():
-        expected, got = tv(x), ours(x)
-    assert got.shape == expected.shape
-    assert max_rel_diff(got, expected) <= 1e-5
-
-    # train mode: batch statistics, running-stat updates and gradients, with dropout at p = 0
-    no_dropout(tv)
-    no_dropout(ours)
-    tv.train()
-    ours.train()
-    expected, got = tv(x), ours(x)
-    assert max_rel_diff(got, expected) <= 1e-5
-    probe = torch.randn(expected.shape, generator=torch.Generator().manual_seed(3))
-    (expected * probe).sum().backward()
-    (got * probe).sum().backward()
-    mapping = derive_mapping(ours.state_dict(), tv.state_dict())
-    theirs = dict(tv.named_parameters())
-    for name, param in ours.named_parameters():
-        assert max_rel_diff(param.grad, theirs[mapping[name]].grad) <= 1e-5, name
-    theirs_state = tv.state_dict()
-    for name, value in ours.state_dict().items():  # running statistics moved the same way
-        assert torch.allclose(value.float(), theirs_state[mapping[name]].float(), rtol=1e-5, atol=1e-6), name
+@pytest.mark.parametrize(("entry", "side"), sized_params(ZOO))
+def test_torchvision_weights_load_and_outputs_equal(entry, side, tmp_path):
+    result = compare(entry, side, tmp_path / "torchvision.pt")
+    assert result.params == result.torchvision_params
+    assert result.tensors_loaded == result.state_tensors  # every tensor, loaded with strict=True
+    assert result.eval_diff <= 1e-5
+    assert result.train_diff <= 1e-5  # batch statistics, dropout and stochastic depth at p = 0
+    assert result.grad_diff <= 1e-5
+    assert result.state_diff <= 1e-5  # the running statistics moved the same way (batchnorm momentum)
 
 
 # ---- the derived mapping refuses what does not fit, and says where ------------------------------------------------
