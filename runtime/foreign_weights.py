@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import torch
+from netspec.runtime.checkpoint import FORMAT as CHECKPOINT_FORMAT
+from netspec.runtime.checkpoint import read_checkpoint
 from netspec.runtime.errors import RuntimeProblem
 from torch import nn
 
@@ -80,8 +82,8 @@ def read_state_dict(path: Path) -> dict[str, torch.Tensor]:
             code="E-weights",
             help="save weights with torch.save(model.state_dict(), path)",
         ) from None
-    if isinstance(state, dict) and "model" in state and "spec_hash" in state:
-        state = state["model"]
+    if isinstance(state, dict) and (state.get("format") == CHECKPOINT_FORMAT or {"model", "spec_hash"} <= state.keys()):
+        state = read_checkpoint(path)["model"]  # a netc checkpoint (of any spec): its checksum verified, its weights
     if not isinstance(state, dict) or not all(
         isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
     ):

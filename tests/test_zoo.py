@@ -6,6 +6,7 @@ import pytest
 import torch
 import torchvision
 from netspec.compiler import compile_file
+from netspec.runtime.checkpoint import read_checkpoint
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.foreign_weights import derive_mapping, init_from
 from netspec.runtime.load import load
@@ -104,7 +105,7 @@ def test_train_init_from_starts_from_the_file(tmp_path):
     )  # fmt: skip
     assert run.code == 0, run.err
     assert f"initialized 18 tensors from {weights}" in run.err
-    trained = torch.load(out / "checkpoints" / "last.pt", weights_only=True)["model"]
+    trained = read_checkpoint(out / "checkpoints" / "last.pt")["model"]
     expected = pretrained.state_dict()
     for (name, value), original in zip(trained.items(), expected.values(), strict=True):
         if name.endswith("num_batches_tracked"):
@@ -128,3 +129,14 @@ def test_train_init_from_problems_are_diagnostics(tmp_path):
     assert run.code == 2 and "error[E-usage]: no such weights file" in run.err
     run = netc("train", spec, "--init-from", str(wrong), "--resume", str(wrong))
     assert run.code == 2 and "not allowed with argument" in run.err
+
+
+def test_init_from_accepts_a_netc_checkpoint(tmp_path):
+    """A run of one spec seeds another with the same layers in the same order (e.g. a renamed copy)."""
+    out = tmp_path / "first"
+    spec = str(ROOT / "specs" / "digits_cnn.net")
+    assert netc("train", spec, "--out", str(out), "--steps", "1", "--quiet").code == 0
+    first = read_checkpoint(out / "checkpoints" / "last.pt")["model"]
+    model = load(ROOT / "specs" / "digits_cnn.net").model_class()
+    assert init_from(model, out / "checkpoints" / "last.pt") == len(first)
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), first.values(), strict=True))

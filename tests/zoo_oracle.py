@@ -47,6 +47,14 @@ ZOO = [
     Zoo("densenet121", "densenet121"),
     Zoo("googlenet", "googlenet", NO_AUX),
     Zoo("inception_v3", "inception_v3", NO_AUX, slow=True, small=80),
+    Zoo("mobilenet_v2", "mobilenet_v2"),
+    Zoo("mobilenet_v3_large", "mobilenet_v3_large"),
+    Zoo("mnasnet1_0", "mnasnet1_0"),
+    Zoo("shufflenet_v2_x1_0", "shufflenet_v2_x1_0"),
+    Zoo("efficientnet_b0", "efficientnet_b0"),
+    Zoo("efficientnet_v2_s", "efficientnet_v2_s"),
+    Zoo("regnet_y_400mf", "regnet_y_400mf"),
+    Zoo("convnext_tiny", "convnext_tiny"),
 ]
 
 
