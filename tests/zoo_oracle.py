@@ -25,13 +25,22 @@ class Zoo:
     kwargs: dict[str, Any] = field(default_factory=dict)
     slow: bool = False  # over 50M parameters, or over 10 s on a 2-core CPU: only in the slow set (-m slow)
     small: int = 32  # a smaller image side the model also accepts (every zoo model pools adaptively)
+    side: int = 224  # the image side for a spec whose input size is symbolic (H, W)
+    output: str | None = None  # the key of torchvision's output dict (segmentation models return {"out": ...})
 
     @property
     def spec(self) -> Path:
         return ZOO_DIR / f"{self.stem}.net"
 
     def torchvision(self) -> nn.Module:
-        return getattr(torchvision.models, self.builder)(weights=None, **self.kwargs)
+        builder: Any = torchvision.models
+        for part in self.builder.split("."):  # e.g. segmentation.lraspp_mobilenet_v3_large
+            builder = getattr(builder, part)
+        return builder(weights=None, **self.kwargs)
+
+    def run_torchvision(self, model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        out = model(x)
+        return out[self.output] if self.output else out
 
 
 NO_AUX = {"aux_logits": False, "init_weights": True}  # the zoo's GoogLeNet and Inception v3 have no aux heads
@@ -123,20 +132,20 @@ def _compare(entry: Zoo, side: int | None, weights_file: Path) -> Comparison:
     torch.save(tv.state_dict(), weights_file)
     tensors = init_from(ours, weights_file)
     shape = loaded.metadata["inputs"][0]["shape"]
-    size = [shape[1], side, side] if side else shape[1:]
+    size = [shape[1], side, side] if side else [d if isinstance(d, int) else entry.side for d in shape[1:]]
     x = torch.randn(2, *size, generator=torch.Generator().manual_seed(2))
 
     tv.eval()
     ours.eval()
     with torch.no_grad():
-        expected, got = tv(x), ours(x)
+        expected, got = entry.run_torchvision(tv, x), ours(x)
     eval_diff = max_rel_diff(got, expected) if got.shape == expected.shape else float("inf")
 
     without_randomness(tv)
     without_randomness(ours)
     tv.train()
     ours.train()
-    expected, got = tv(x), ours(x)
+    expected, got = entry.run_torchvision(tv, x), ours(x)
     train_diff = max_rel_diff(got, expected)
     probe = torch.randn(expected.shape, generator=torch.Generator().manual_seed(3))
     (expected * probe).sum().backward()
