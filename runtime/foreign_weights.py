@@ -60,7 +60,34 @@ def derive_mapping(target: Mapping[str, torch.Tensor], foreign: Mapping[str, tor
             code="E-weights",
             help="check that the spec and the file describe the same architecture (e.g. auxiliary heads left out)",
         )
-    return {key: other_key for (key, _), (other_key, _) in zip(ours, theirs, strict=True)}
+    mapping = {key: other_key for (key, _), (other_key, _) in zip(ours, theirs, strict=True)}
+    _check_modules_pair(mapping)
+    return mapping
+
+
+def _module(key: str) -> str:
+    return key.rsplit(".", 1)[0] if "." in key else ""
+
+
+def _check_modules_pair(mapping: dict[str, str]) -> None:
+    """The tensors of one layer must all come from one layer of the file, and that layer's from this one only.
+
+    Order and shapes alone could pair the bias of one layer with the next layer's weight when their
+    shapes happen to agree; a mapping between whole layers cannot drift like that.
+    """
+    forward: dict[str, str] = {}
+    backward: dict[str, str] = {}
+    for key, other_key in mapping.items():
+        mine, theirs = _module(key), _module(other_key)
+        if forward.setdefault(mine, theirs) != theirs or backward.setdefault(theirs, mine) != mine:
+            first = next(k for k, o in mapping.items() if _module(k) == mine or _module(o) == theirs)
+            raise RuntimeProblem(
+                f"the weights do not fit this model: `{key}` would come from `{other_key}`, "
+                f"but `{first}` comes from `{mapping[first]}`, another layer",
+                code="E-weights",
+                notes=("each layer's tensors must come from a single layer of the file, in the same order",),
+                help="write the spec's layers in the order the original model defines them, with the same sizes",
+            )
 
 
 def translate(model: nn.Module, foreign: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:

@@ -77,6 +77,15 @@ def test_mapping_refuses_a_missing_head_and_a_swapped_role():
     swapped = dict([*items[:1], (items[1][0], items[0][1]), *items[2:]])  # a bias's place holds a weight
     with pytest.raises(RuntimeProblem, match=r"tensor 2 of the model is `conv1.bias` \[64\]"):
         derive_mapping(ours, swapped)
+    # shapes and roles pair up one by one, but layer `y` would take its tensors from two layers of the file
+    four, square = torch.zeros(4), torch.zeros(4, 4)
+    with pytest.raises(
+        RuntimeProblem, match=r"`y.bias` would come from `a.bias`, but `x.weight` comes from `a.weight`"
+    ):
+        derive_mapping(
+            {"x.weight": square, "y.bias": four, "y.weight": four},
+            {"a.weight": square, "a.bias": four, "b.weight": four},
+        )
     renamed = {f"backbone.{k}": v for k, v in theirs.items()}  # any names, the same tensors in the same order
     assert list(derive_mapping(ours, renamed).values()) == list(renamed)
 
