@@ -13,7 +13,7 @@ from netspec.runtime.load import load
 from torch import nn
 
 from tests.conftest import ROOT, netc
-from tests.zoo_oracle import ZOO, ZOO_DIR, Zoo, compare
+from tests.zoo_oracle import ZOO, ZOO_DIR, Zoo, compare, max_rel_diff
 
 
 def zoo_params(entries: list[Zoo]) -> list:
@@ -149,3 +149,16 @@ def test_init_from_accepts_a_netc_checkpoint(tmp_path):
     model = load(ROOT / "specs" / "digits_cnn.net").model_class()
     assert init_from(model, out / "checkpoints" / "last.pt") == len(first)
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), first.values(), strict=True))
+
+
+def test_the_comparison_sees_one_wrong_statistic(tmp_path):
+    """Equal outputs are not an accident of the input: one running variance off by 1% shows."""
+    entry = next(z for z in ZOO if z.stem == "resnet18")
+    tv = torchvision.models.resnet18(weights=None).eval()
+    ours = load(entry.spec).model_class().eval()
+    torch.save(tv.state_dict(), tmp_path / "w.pt")
+    init_from(ours, tmp_path / "w.pt")
+    ours.basic5.bn2.running_var.mul_(1.01)
+    x = torch.randn(2, 3, 32, 32)
+    with torch.no_grad():
+        assert max_rel_diff(ours(x), tv(x)) > 1e-5
