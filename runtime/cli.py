@@ -21,6 +21,7 @@ from netspec.runtime.columns import by_name
 from netspec.runtime.data import ArrayData, load_data, read_csv_table
 from netspec.runtime.distributed import launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.foreign_weights import init_from
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
 from netspec.runtime.prepare import Prepared, prepare
@@ -152,6 +153,10 @@ def train(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             trainer.resume(Path(args.resume))
+        elif getattr(args, "init_from", None):
+            loaded_tensors = init_from(trainer.model, Path(args.init_from))
+            if world.is_main and not cfg.quiet:
+                print(f"initialized {loaded_tensors} tensors from {args.init_from}", file=sys.stderr)
         result = _fit(trainer, loaded, name, prepared, out_dir)
     except Interrupted:  # every rank stopped at the same step boundary: that state resumes exactly
         trainer.save_interrupted()

@@ -175,3 +175,15 @@ def test_traceback_names_the_spec_line(tmp_path):
         model(torch.randn(2, 3, 28, 28))  # wrong channel count at run time
     text = str(failure.getrepr(style="native"))
     assert str(path) in text and "(line 8)" in text
+
+
+def test_equal_repeats_get_distinct_attributes():
+    """Two `block(...) * 2` in one scope once shared one attribute name: the second overwrote the first."""
+    loaded = load_text(
+        "block b(c):\n    y = in -> linear(c)\n    out relu(y)\n\n"
+        "model Twice\ninput x: float32[N, 4]\ntask regression(outputs=1)\n"
+        "layers:\n    b(4) * 2\n    linear(8)\n    b(8) * 2\n    linear(1)\n"
+    )
+    model = loaded.model_class()
+    assert sum(p.numel() for p in model.parameters()) == loaded.metadata["total_params"]
+    assert model(torch.randn(3, 4)).shape == (3, 1)

@@ -70,8 +70,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--print-config", action="store_true", help="print the settings in effect (spec, defaults, flags) and stop"
     )
     train.add_argument("--out", metavar="DIR", help="run directory (default runs/<model>-<timestamp>)")
-    train.add_argument(
+    start = train.add_mutually_exclusive_group()
+    start.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
+    )
+    start.add_argument(
+        "--init-from",
+        metavar="FILE",
+        help="start from the weights in a state_dict file, e.g. torchvision's (fine-tuning); "
+        "tensors are paired with the model's in registration order",
     )
     train.add_argument(
         "--checkpoint-every",
