@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog import activation, combine, conv, dense, norm, pool, recurrent, structure
+from netspec.compiler.catalog import (
+    activation,
+    attention,
+    combine,
+    conv,
+    dense,
+    norm,
+    pool,
+    positions,
+    recurrent,
+    structure,
+)
 from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine)
+    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine, attention, positions)
     for spec in module.LAYERS
 }
 

@@ -5,7 +5,19 @@ from __future__ import annotations
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.catalog.base import ArgSpec
 
-_ORDER = ("dense", "conv", "pool", "norm", "recurrent", "activation", "regularization", "shape", "combine")
+_ORDER = (
+    "dense",
+    "conv",
+    "pool",
+    "norm",
+    "recurrent",
+    "activation",
+    "regularization",
+    "shape",
+    "combine",
+    "attention",
+    "positions",
+)
 _TITLES = {
     "dense": "Dense",
     "conv": "Convolution",
@@ -16,6 +28,8 @@ _TITLES = {
     "regularization": "Regularization",
     "shape": "Shape",
     "combine": "Combining values",
+    "attention": "Attention",
+    "positions": "Positions and weight tying",
 }
 
 

@@ -47,12 +47,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "bb6933f80dfe7eb9"
+SPEC_HASH = "e97f87d3fa8475bd"
 METADATA = {
     "model": "DigitsCNN",
     "class_name": "DigitsCNN",
     "spec": "specs/digits_cnn.net",
-    "spec_hash": "bb6933f80dfe7eb9",
+    "spec_hash": "e97f87d3fa8475bd",
     "inputs": [
         {
             "name": "x",
@@ -68,6 +68,8 @@ METADATA = {
         "target_dtype": "int64",
         "target_shape": ["N"],
         "label_smoothing": 0.0,
+        "layout": "sample",
+        "ignore_index": -100,
     },
     "train": {
         "data": {

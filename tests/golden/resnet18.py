@@ -102,12 +102,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "e54879177eeaa2a0"
+SPEC_HASH = "af70d4891676969b"
 METADATA = {
     "model": "ResNet18",
     "class_name": "ResNet18",
     "spec": "specs/resnet18.net",
-    "spec_hash": "e54879177eeaa2a0",
+    "spec_hash": "af70d4891676969b",
     "inputs": [
         {
             "name": "x",
@@ -123,6 +123,8 @@ METADATA = {
         "target_dtype": "int64",
         "target_shape": ["N"],
         "label_smoothing": 0.0,
+        "layout": "sample",
+        "ignore_index": -100,
     },
     "train": {
         "data": {
