@@ -106,6 +106,17 @@ def resolve_task(decl: ir.TaskDecl) -> tuple[Task | None, list[Diagnostic]]:
             values[key] = value.text
     span = decl.span
     if name == "multiclass":
+        if 0 <= values["ignore_index"] < values["classes"]:
+            return None, [
+                error(
+                    "E-task",
+                    f"ignore_index={values['ignore_index']} is a real class id (0..{values['classes'] - 1})",
+                    expr.span,
+                    label="ignored class",
+                    help="mark targets to skip with a negative id, e.g. ignore_index=-100 (PyTorch's default)",
+                    notes=("token accuracy and perplexity count every target in 0..C-1",),
+                )
+            ]
         return Task(
             kind="multiclass",
             outputs=values["classes"],

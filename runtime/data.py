@@ -55,6 +55,10 @@ def load_data(
         return load_csv(Path(args["path"]), args["target"])
     if name == "npz":
         return load_npz(Path(args["path"]))
+    if name == "text":
+        from netspec.runtime.text import text_windows
+
+        return text_windows(str(args.get("path", "")), int(args.get("length", 128)))
     if name == "image_folder":
         return _image_folder(Path(args["path"]), args.get("size"), stream, workers)
     raise RuntimeProblem(f"unknown data set `{name}`", help="see docs/language.md, section train")

@@ -70,6 +70,8 @@ def check_targets(y: np.ndarray, task: dict[str, Any], onehot: bool) -> np.ndarr
         )
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise RuntimeProblem("the targets contain NaN or inf", help="drop those samples")
+    if kind == "multiclass" and task.get("layout", "sample") != "sample":
+        return dense_class_ids(y, task)
     if kind == "multiclass":
         return _class_ids(y, k, onehot)
     if kind in ("binary", "multilabel"):
@@ -122,5 +124,29 @@ def _class_ids(y: np.ndarray, classes: int, onehot: bool) -> np.ndarray:
         raise RuntimeProblem(
             f"class ids must lie in 0..{classes - 1} for multiclass(classes={classes}), but they range over {low}..{high}",
             help=f"set classes={high + 1} in the task" if low >= 0 else "shift the labels to start at 0",
+        )
+    return y.astype(np.int64)
+
+
+def dense_class_ids(y: np.ndarray, task: dict[str, Any]) -> np.ndarray:
+    """Per-token [N, T] or per-pixel [N, H, W] class ids; `ignore_index` marks targets the loss skips."""
+    classes, ignore, want = task["outputs"], task["ignore_index"], task["target_shape"]
+    per = "token" if task["layout"] == "token" else "pixel"
+    if y.ndim != len(want) or any(isinstance(d, int) and d != s for d, s in zip(want[1:], y.shape[1:], strict=False)):
+        raise RuntimeProblem(
+            f"multiclass per {per} needs targets of shape [{', '.join(str(d) for d in want)}] (one class id per {per}), "
+            f"but they have shape {list(y.shape)}",
+            help="one-hot targets must become ids first (y.argmax(-1))"
+            if y.ndim == len(want) + 1
+            else f"store one integer class id per {per}",
+        )
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise RuntimeProblem(f"multiclass per {per} targets must be integer class ids, but they hold fractions")
+    real = y[y != ignore]
+    if real.size and (int(real.min()) < 0 or int(real.max()) >= classes):
+        raise RuntimeProblem(
+            f"class ids must lie in 0..{classes - 1} (or be {ignore}, the ignore_index), but they range over "
+            f"{int(real.min())}..{int(real.max())}",
+            help=f"set classes={int(real.max()) + 1} in the task, or mark padding with ignore_index={ignore}",
         )
     return y.astype(np.int64)
