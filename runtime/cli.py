@@ -243,3 +243,10 @@ def predict(args: argparse.Namespace) -> int:
     for row in rows:
         print(json.dumps(row))
     return 0
+
+
+@_guard
+def sample(args: argparse.Namespace) -> int:
+    from netspec.runtime.sample import sample as sample_text
+
+    return sample_text(args, _load(args.file), _restore, pick_device(args.device))
