@@ -299,9 +299,7 @@ class Generator:
 
     def support_code(self) -> None:
         """Helpers some layers and losses call (attention's class, position encodings), each once, in a fixed order."""
-        snippets = [
-            text for op in sorted({n.op for n in self.graph.nodes}) for text in CATALOG[op].extra.get("support", ())
-        ]
+        snippets = [text for op in sorted({n.op for n in self.graph.nodes}) for text in CATALOG[op].support]
         snippets += task_support(self.checked.task)
         for text in dict.fromkeys(snippets):
             self.uses_functional |= "F." in text

@@ -6,17 +6,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant
+from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest
-from netspec.compiler.tensor_types import DTYPES
 
 POISON = "<error>"
-VARARG_LAYERS = {"reshape", "permute"}
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
@@ -102,15 +100,6 @@ class Resolver:
             label="not a layer, block or value",
             help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
         )
-
-    def constant_args(self, args: list[ir.Arg], scope: Scope) -> list[tuple[ir.Arg, Any]]:
-        out = []
-        for arg in args:
-            try:
-                out.append((arg, constant(arg.value, scope.env)))
-            except NotConstant as exc:
-                self.diags.append(exc.diagnostic)
-        return out
 
     def add_node(
         self,
@@ -319,13 +308,13 @@ class Resolver:
         const_args = [a for a in args if a not in tensor_args]
         spec = CATALOG.get(callee) if callee not in self.blocks else None
         tie: dict[str, Any] = {}
-        if spec is not None and "ties" in spec.extra:
-            tie, tensor_args = self.tie_target(callee, spec.extra["ties"], tensor_args, span, scope)
+        if spec is not None and spec.ties:
+            tie, tensor_args = self.tie_target(callee, spec.ties, tensor_args, span, scope)
             if not tie:
                 return POISON
         arity = spec.arity if spec else 1
-        if spec is not None and "inputs" in spec.extra:
-            some = self.some_inputs(callee, spec.extra["inputs"], tensor_args, args, cur, scope, span)
+        if spec is not None and spec.optional_inputs:
+            some = self.some_inputs(callee, (1, 1 + spec.optional_inputs), tensor_args, args, cur, scope, span)
             if some is None:
                 return POISON
             inputs = some
@@ -361,11 +350,12 @@ class Resolver:
             if arg.name is None and isinstance(arg.value, ir.Name) and self.looks_like_value(arg.value.id, scope):
                 self.unknown_name(arg.value.id, arg.value.span, scope, expect_value=True)
                 return POISON
-        evaluated = self.constant_args(const_args, scope)
         if callee in self.blocks:
-            return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
+            return self.expand_block(callee, const_args, span, inputs[0], scope, name)
         assert spec is not None
-        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=callee in VARARG_LAYERS)
+        values, spans, diags = bind_call(
+            callee, spec.args, const_args, span, env=scope.env, io=spec.io, varargs=spec.varargs
+        )
         self.diags += diags
         return self.add_node(callee, {**values, **tie}, inputs, span, scope, name, spans)
 
@@ -451,9 +441,7 @@ class Resolver:
         defaults = self.block_defaults[name]
         return tuple(ArgSpec(p.name, "any", default=defaults.get(p.name, REQUIRED)) for p in self.blocks[name].params)
 
-    def expand_block(
-        self, name: str, evaluated: list[tuple[ir.Arg, Any]], span: Span, inp: str, scope: Scope, alias: str | None
-    ) -> str:
+    def expand_block(self, name: str, args: list[ir.Arg], span: Span, inp: str, scope: Scope, alias: str | None) -> str:
         if name in scope.block_stack:
             chain = " -> ".join((*scope.block_stack[scope.block_stack.index(name) :], name))
             self.err(
@@ -465,11 +453,10 @@ class Resolver:
             )
             return POISON
         self.used_blocks.add(name)
-        bound, _, diags = bind(name, self.block_schema(name), evaluated, span)
+        bound, _, diags = bind_call(name, self.block_schema(name), args, span, env=scope.env)
         self.diags += diags
         if diags:
             return POISON
-        bound = {k: (v.text if isinstance(v, Word) else v) for k, v in bound.items()}
         local = alias if alias is not None else scope.fresh(name)
         instance_id = scope.prefix + local
         inner = Scope(
@@ -614,33 +601,6 @@ class Resolver:
         models = [i for i in items if isinstance(i, ir.ModelDecl)]
         inputs = [i for i in items if isinstance(i, ir.InputDecl)]
         layers = [i for i in items if isinstance(i, ir.LayersSection)]
-        start = Span.point(1, 1)
-        for what, found, example in (("model", models, "model MyNet"), ("layers", layers, "layers:")):
-            if not found:
-                self.err(
-                    "E-structure",
-                    f"the spec has no `{what}` {'declaration' if what == 'model' else 'section'}",
-                    start,
-                    label=f"missing `{what}`",
-                    help=f"add `{example}`",
-                )
-            for extra in found[1:]:
-                self.err(
-                    "E-structure",
-                    f"a spec has one `{what}` {'declaration' if what == 'model' else 'section'}",
-                    extra.span,
-                    label="repeated",
-                    secondary=(),
-                    help="merge them into one",
-                )
-        if not inputs:
-            self.err(
-                "E-structure",
-                "the spec declares no input",
-                start,
-                label="missing `input`",
-                help="add e.g. `input x: float32[N, 1, 28, 28]`",
-            )
         self.collect_blocks()
         input_nodes: list[InputNode] = []
         values: dict[str, str] = {}
@@ -648,34 +608,6 @@ class Resolver:
             if decl.name in values or decl.name in CATALOG or decl.name in self.blocks:
                 self.err("E-duplicate", f"`{decl.name}` is already defined", decl.name_span, label="defined again here")
                 continue
-            if decl.dtype not in DTYPES:
-                match = closest(decl.dtype, DTYPES)
-                self.err(
-                    "E-dtype",
-                    f"unknown dtype `{decl.dtype}`",
-                    decl.dtype_span,
-                    label="not a dtype",
-                    help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
-                )
-            if not decl.dims or decl.dims[0].value != "N":
-                first = decl.dims[0].span if decl.dims else decl.span
-                self.err(
-                    "E-shape",
-                    "the first dimension of an input is the batch and must be written `N`",
-                    first,
-                    label="batch dimension",
-                    help=f"write `{decl.dtype}[N, ...]`",
-                )
-            for dim in decl.dims[1:]:
-                if dim.value == "N":
-                    self.err(
-                        "E-shape",
-                        "`N` is the batch dimension and may only come first",
-                        dim.span,
-                        help="use another name for a symbolic size, e.g. T",
-                    )
-                elif isinstance(dim.value, int) and dim.value < 1:
-                    self.err("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span)
             values[decl.name] = decl.name
             input_nodes.append(
                 InputNode(id=decl.name, dtype=decl.dtype, dims=tuple(d.value for d in decl.dims), span=decl.span)

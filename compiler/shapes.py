@@ -12,7 +12,6 @@ from netspec.compiler.tasks import Task, dense_layout, per_element
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 LOGIT_LOSSES = {"cross_entropy", "bce_with_logits"}
-SQUASHING = {"softmax", "log_softmax", "sigmoid"}
 
 
 @dataclass(frozen=True)
@@ -86,10 +85,10 @@ def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnos
 
 
 def _lint_node(node: LayerNode, producers: dict[str, LayerNode]) -> list[Diagnostic]:
-    if node.op != "linear" or not node.inputs:
+    if CATALOG[node.op].role != "affine" or not node.inputs:
         return []
     before = producers.get(node.inputs[0])
-    if before is not None and before.op == "linear":
+    if before is not None and CATALOG[before.op].role == "affine":
         return [
             warning(
                 "W-linear-linear",
@@ -131,7 +130,7 @@ def _check_assertions(graph: Graph, types: dict[str, TensorType]) -> list[Diagno
 def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | None) -> list[Diagnostic]:
     where = last.span if last is not None else graph.inputs[0].span
     task_label = (Label(span=task.span, message=f"the task needs [N, {task.outputs}]"),)
-    if last is not None and last.op in SQUASHING and task.loss in LOGIT_LOSSES:
+    if last is not None and CATALOG[last.op].role == "squash" and task.loss in LOGIT_LOSSES:
         loss = "CrossEntropyLoss" if task.loss == "cross_entropy" else "BCEWithLogitsLoss"
         applies = "softmax" if task.loss == "cross_entropy" else "a sigmoid"
         return [
@@ -145,7 +144,7 @@ def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | Non
             )
         ]
     diags: list[Diagnostic] = []
-    if last is not None and last.op in ("dropout", "dropout2d"):
+    if last is not None and CATALOG[last.op].role == "dropout":
         diags.append(
             warning(
                 "W-dropout-last",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import NotConstant, Word, bind, constant
+from netspec.compiler.args import bind_call, split_call
 from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.graph import Frozen
@@ -116,14 +116,12 @@ SETTINGS = tuple(_SCALARS) + tuple(_CHOICES)
 
 def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tuple[Choice | None, list[Diagnostic]]:
     expr = setting.value
-    if isinstance(expr, ir.Name):
-        name, name_span, args = expr.id, expr.span, []
-    elif isinstance(expr, ir.Call):
-        name, name_span, args = expr.callee, expr.callee_span, list(expr.args)
-    else:
+    call = split_call(expr)
+    if call is None:
         return None, [
             error("E-train", f"`{setting.key}` expects one of {', '.join(options)}", expr.span, label="not a choice")
         ]
+    name, name_span, args = call
     if name not in options:
         hint = did_you_mean(name, options)
         return None, [
@@ -135,16 +133,7 @@ def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tup
                 help=hint or f"choose one of {', '.join(options)}",
             )
         ]
-    evaluated = []
-    diags: list[Diagnostic] = []
-    for arg in args:
-        try:
-            evaluated.append((arg, constant(arg.value, {})))
-        except NotConstant as exc:
-            diags.append(exc.diagnostic)
-    values, _, more = bind(name, options[name], evaluated, expr.span)
-    diags += more
-    values = {k: (v.text if isinstance(v, Word) else v) for k, v in values.items()}
+    values, _, diags = bind_call(name, options[name], args, expr.span)
     return (None, diags) if diags else (Choice(name=name, args=values), [])
 
 
@@ -181,13 +170,8 @@ def resolve_train(
             if choice is not None:
                 values[key] = choice
         elif key in _SCALARS:
-            try:
-                raw = constant(setting.value, {})
-            except NotConstant as exc:
-                diags.append(exc.diagnostic)
-                continue
-            values_, _, more = bind(
-                key, (_SCALARS[key],), [(ir.Arg(span=setting.value.span, value=setting.value), raw)], setting.span
+            values_, _, more = bind_call(
+                key, (_SCALARS[key],), [ir.Arg(span=setting.value.span, value=setting.value)], setting.span
             )
             diags += more
             if not more:

@@ -76,7 +76,7 @@ def support_namespace() -> dict[str, object]:
     """torch, F, nn and the helper code layers put into generated modules (attention's class, positions)."""
     namespace: dict[str, object] = {"torch": torch, "F": F, "nn": nn}
     for spec in CATALOG.values():
-        for text in spec.extra.get("support", ()):
+        for text in spec.support:
             exec(text, namespace)  # the catalog's own fixed source text, as codegen writes it
     return namespace
 

@@ -131,4 +131,4 @@ def test_empty_file_lists_what_is_missing(tmp_path):
     empty.write_text("")
     run = netc("check", "--format", "json", str(empty))
     assert run.code == 1
-    assert {d["message"] for d in json.loads(run.out)} >= {"the spec has no task", "the spec declares no input"}
+    assert {d["message"] for d in json.loads(run.out)} >= {"the spec has no `task`", "the spec declares no input"}

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec
-from netspec.compiler.catalog.common import need_float
-from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.catalog.common import need_float, normalize_dim
 from netspec.compiler.tensor_types import TensorType
 
 
-def _activation(name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] = (), render=None) -> LayerSpec:
+def _activation(
+    name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] = (), render=None, role: str = ""
+) -> LayerSpec:
     def shape(inputs: list[TensorType], a: Args) -> TensorType:
         need_float(inputs[0], name)
         if "dim" in a:
-            _norm_dim(a["dim"], inputs[0].rank, name)
+            normalize_dim(a["dim"], inputs[0].rank, name)
         return inputs[0]
 
     def call(attr: str | None, names: list[str], a: Args) -> str:
@@ -27,6 +28,7 @@ def _activation(name: str, functional: str, doc: str, args: tuple[ArgSpec, ...] 
         shape=shape,
         module=lambda inputs, a: None,
         call=call,
+        role=role,
         example=name,
     )
 
@@ -57,9 +59,14 @@ LAYERS = (
     _activation("softplus", "F.softplus", "log(1 + exp(x))."),
     _activation("mish", "F.mish", "x * tanh(softplus(x))."),
     _activation("tanh", "torch.tanh", "Hyperbolic tangent."),
-    _activation("sigmoid", "torch.sigmoid", "1 / (1 + exp(-x))."),
+    _activation("sigmoid", "torch.sigmoid", "1 / (1 + exp(-x)).", role="squash"),
     _activation(
-        "softmax", "F.softmax", "Softmax over `dim` (default the last).", (ArgSpec("dim", "int", default=-1),), _dim
+        "softmax",
+        "F.softmax",
+        "Softmax over `dim` (default the last).",
+        (ArgSpec("dim", "int", default=-1),),
+        _dim,
+        role="squash",
     ),
     _activation(
         "log_softmax",
@@ -67,5 +74,6 @@ LAYERS = (
         "Log-softmax over `dim` (default the last).",
         (ArgSpec("dim", "int", default=-1),),
         _dim,
+        role="squash",
     ),
 )

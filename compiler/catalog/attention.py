@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import concrete, need_float
-from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.catalog.common import concrete, need_float, normalize_dim
 from netspec.compiler.symbolic import Dim, mul, show
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -80,7 +79,7 @@ MATMUL = LayerSpec(
 
 def _transpose_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    d0, d1 = (_norm_dim(args[k], t.rank, "transpose") for k in ("dim0", "dim1"))
+    d0, d1 = (normalize_dim(args[k], t.rank, "transpose") for k in ("dim0", "dim1"))
     if 0 in (d0, d1):
         raise ShapeError(
             "transpose must keep the batch dimension first",
@@ -102,7 +101,6 @@ TRANSPOSE = LayerSpec(
     shape=_transpose_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.transpose({args['dim0']}, {args['dim1']})",
-    accepts_int_input=True,
     example="transpose(1, 2)",
 )
 
@@ -331,7 +329,8 @@ ATTENTION = LayerSpec(
     call=_attention_call,
     prefix="attn",
     example="attention(heads=4, causal=true)",
-    extra={"inputs": (1, 3), "support": (ROTARY_FUNCTION, ATTENTION_CLASS)},
+    optional_inputs=2,
+    support=(ROTARY_FUNCTION, ATTENTION_CLASS),
 )
 
 
@@ -400,7 +399,7 @@ MHA = LayerSpec(
     call=_mha_call,
     prefix="attn",
     example="mha(heads=12)",
-    extra={"inputs": (1, 3)},
+    optional_inputs=2,
 )
 
 LAYERS = (MATMUL, TRANSPOSE, SPLIT_HEADS, MERGE_HEADS, ATTENTION, MHA)

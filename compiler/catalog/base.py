@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from netspec.compiler.tensor_types import TensorType
@@ -77,10 +77,19 @@ class LayerSpec:
     io: tuple[str, str] | None = None
     # attribute-name prefix for generated code (conv1, conv2, fc1...)
     prefix: str = ""
-    accepts_int_input: bool = False
     arity: int = 1  # number of tensor inputs; 0 means "any number >= 2"
+    # every positional argument goes into the first schema entry as a tuple (`reshape(16, -1)`)
+    varargs: bool = False
+    # what the lints know the layer as: "affine" (a linear map: linear after linear collapses),
+    # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last)
+    role: str = ""
+    # how many more tensor inputs may follow the first (attention: keys/values, then a key-padding mask)
+    optional_inputs: int = 0
+    # helper source (functions, classes) that generated modules calling this layer need, each emitted once
+    support: tuple[str, ...] = ()
+    # the layer kind whose weight this one shares, named as its argument (`tied_linear(tok)` -> "embedding")
+    ties: str = ""
     example: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def arg(self, name: str) -> ArgSpec | None:
         for spec in self.args:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.structure import _norm_dim
+from netspec.compiler.catalog.common import normalize_dim
 from netspec.compiler.symbolic import Dim, add
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -48,7 +48,6 @@ def _binary(name: str, op: str) -> LayerSpec:
         shape=shape,
         module=lambda inputs, args: None,
         call=lambda attr, names, args: f" {op} ".join(names),
-        accepts_int_input=True,
         arity=2,
         example=f"a {op} b",
     )
@@ -56,7 +55,7 @@ def _binary(name: str, op: str) -> LayerSpec:
 
 def _concat_shape(inputs: list[TensorType], args: Args) -> TensorType:
     first = inputs[0]
-    dim = _norm_dim(args["dim"], first.rank, "concat")
+    dim = normalize_dim(args["dim"], first.rank, "concat")
     if dim == 0:
         raise ShapeError(
             "concat along dim 0 would join batches", code="E-arg-type", help="concatenate along dim 1 or later"
@@ -88,7 +87,6 @@ CONCAT = LayerSpec(
     shape=_concat_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.cat([{', '.join(names)}], dim={args['dim']})",
-    accepts_int_input=True,
     arity=0,
     example="concat(a, b, dim=1)",
 )

@@ -108,3 +108,15 @@ def transpose_out(
 
 def channels(t: TensorType, layer: str) -> int:
     return concrete(t.shape[1], "channel count (dim 1)", layer)
+
+
+def normalize_dim(d: int, rank: int, layer: str) -> int:
+    """A dim argument (negative counts from the end) as an index into a rank-`rank` shape, or a ShapeError."""
+    if not -rank <= d < rank:
+        raise ShapeError(
+            f"{layer} dim {d} is out of range for a {rank}-D input",
+            code="E-arg-type",
+            label=f"dim={d}",
+            help=f"use a dim between {-rank} and {rank - 1}",
+        )
+    return d % rank

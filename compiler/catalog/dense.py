@@ -58,6 +58,7 @@ LINEAR = LayerSpec(
     module=_linear_module,
     io=("in_features", "out_features"),
     prefix="fc",
+    role="affine",
     example="linear(128)",
 )
 
@@ -92,7 +93,6 @@ EMBEDDING = LayerSpec(
     params=lambda inputs, args: args["vocab"] * args["dim"],
     module=_embedding_module,
     prefix="embed",
-    accepts_int_input=True,
     example="embedding(vocab=20000, dim=128)",
 )
 

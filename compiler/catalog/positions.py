@@ -93,7 +93,7 @@ SINUSOIDAL = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"sinusoidal_positions({names[0]})",
     example="sinusoidal_positions",
-    extra={"support": (SINUSOIDAL_FUNCTION,)},
+    support=(SINUSOIDAL_FUNCTION,),
 )
 
 
@@ -131,7 +131,7 @@ TIED_LINEAR = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.linear({names[0]}, {args['tie']}.weight)",
     example="tied_linear(tok)",
-    extra={"ties": "embedding"},
+    ties="embedding",
 )
 
 LAYERS = (POSITION_EMBEDDING, SINUSOIDAL, TIED_LINEAR)

@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import need_float
+from netspec.compiler.catalog.common import need_float, normalize_dim
 from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 
-def _norm_dim(d: int, rank: int, layer: str) -> int:
-    if not -rank <= d < rank:
-        raise ShapeError(
-            f"{layer} dim {d} is out of range for a {rank}-D input",
-            code="E-arg-type",
-            label=f"dim={d}",
-            help=f"use a dim between {-rank} and {rank - 1}",
-        )
-    return d % rank
-
-
 def _flatten_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
-    start = _norm_dim(args["start"], t.rank, "flatten")
-    end = _norm_dim(args["end"], t.rank, "flatten")
+    start = normalize_dim(args["start"], t.rank, "flatten")
+    end = normalize_dim(args["end"], t.rank, "flatten")
     if start > end:
         raise ShapeError(f"flatten start={args['start']} comes after end={args['end']}", code="E-arg-type")
     if start == 0:
@@ -57,7 +46,6 @@ FLATTEN = LayerSpec(
     shape=_flatten_shape,
     module=lambda inputs, args: None,
     call=_flatten_call,
-    accepts_int_input=True,
     example="flatten",
 )
 
@@ -115,8 +103,8 @@ RESHAPE = LayerSpec(
     call=lambda attr, names, args: (
         f"{names[0]}.reshape({names[0]}.shape[0], {', '.join(str(d) for d in args['shape'])})"
     ),
-    accepts_int_input=True,
     example="reshape(4, 7, 7)",
+    varargs=True,
 )
 
 
@@ -149,8 +137,8 @@ PERMUTE = LayerSpec(
     shape=_permute_shape,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.permute({', '.join(str(d) for d in args['dims'])})",
-    accepts_int_input=True,
     example="permute(0, 2, 1)",
+    varargs=True,
 )
 
 
@@ -193,6 +181,7 @@ DROPOUT = LayerSpec(
     args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
     shape=lambda inputs, args: (need_float(inputs[0], "dropout"), inputs[0])[1],
     module=_dropout_module("nn.Dropout"),
+    role="dropout",
     prefix="dropout",
     example="dropout(0.25)",
 )
@@ -225,6 +214,7 @@ DROPOUT1D, DROPOUT2D = (
         args=(ArgSpec("p", "float", default=0.5, minimum=0.0, maximum=1.0),),
         shape=_channel_dropout_shape(n),
         module=_dropout_module(f"nn.Dropout{n}d"),
+        role="dropout",
         prefix="dropout",
         example=f"dropout{n}d(0.1)",
     )
@@ -239,7 +229,6 @@ IDENTITY = LayerSpec(
     shape=_same,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: names[0],
-    accepts_int_input=True,
     example="identity",
 )
 
