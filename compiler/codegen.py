@@ -13,6 +13,7 @@ from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
 from netspec.compiler.graph import BlockInstance
 from netspec.compiler.names import GENERATED_GLOBALS, safe_name
 from netspec.compiler.shapes import Checked
+from netspec.compiler.source import Span
 from netspec.compiler.task_code import loss_arguments, loss_class, task_support
 from netspec.compiler.tensor_types import show_shape
 from netspec.compiler.train_config import TrainConfig
@@ -342,24 +343,29 @@ class Generator:
         ids = [inst.id + out_id[len(first) :] for inst in plan.instances]
         return "[" + ", ".join(self.planner.unified_dims(plan, ids)) + "]"
 
-    def _item_line(self, item: Item) -> int:
+    def _item_line(self, item: Item) -> str:
         if item.kind == "sequential":
             repeat = next(r for r in self.graph.repeats if r.members[0] == item.members[0])
-            return repeat.span.line
+            return _line(repeat.span)
         if item.kind == "instance":
-            return self.instances[item.id].span.line
-        return self.nodes[item.id].span.line
+            return _line(self.instances[item.id].span)
+        return _line(self.nodes[item.id].span)
 
-    def _block_line(self, inst: BlockInstance) -> int:
+    def _block_line(self, inst: BlockInstance) -> str:
         prefix = inst.id + "."
-        lines = [n.span.line for n in self.graph.nodes if n.id.startswith(prefix)]
-        return min(lines) if lines else inst.span.line
+        spans = [n.span for n in self.graph.nodes if n.id.startswith(prefix)]
+        return _line(min(spans, key=lambda s: s.line)) if spans else _line(inst.span)
 
     def _call_text(self, inst: BlockInstance) -> str:
         args = ", ".join(
             f"{k}={v!r}" if not isinstance(v, bool) else f"{k}={str(v).lower()}" for k, v in inst.args.items()
         )
         return f"{inst.block}({args})"
+
+
+def _line(span: Span) -> str:
+    """A spec line, or `12 of std/transformer.net` for a line of an imported block."""
+    return f"{span.line} of {_doc_safe(span.file)}" if span.file else str(span.line)
 
 
 def _show(shape: tuple[int | str, ...]) -> str:

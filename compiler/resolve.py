@@ -467,6 +467,8 @@ class Resolver:
             block_stack=(*scope.block_stack, name),
         )
         output = self.run_body(self.blocks[name].body, inp, inner, self.blocks[name].name_span)
+        if self.dry:  # checking an unused block's names: its inner block uses have no values to record
+            return output
         self.instances.append(
             BlockInstance(id=instance_id, block=name, args=bound, span=span, input=inp, output=output, scope=scope.path)
         )

@@ -31,6 +31,10 @@ DATASETS: dict[str, tuple[ArgSpec, ...]] = {
         ArgSpec("path", "str", default=""),
         ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
     ),
+    "text_case": (
+        ArgSpec("path", "str", default=""),
+        ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
+    ),
     "image_folder": (ArgSpec("path", "str"), ArgSpec("size", "optional_ints", default=None, minimum=1, arity=2)),
 }
 

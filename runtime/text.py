@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from netspec.runtime.data import ArrayData
 from netspec.runtime.errors import RuntimeProblem
 
 VOCAB = 256
@@ -46,12 +45,29 @@ def windows(data: np.ndarray, length: int) -> tuple[np.ndarray, np.ndarray]:
     return x.astype(np.int64), y.astype(np.int64)
 
 
-def text_windows(path: str, length: int) -> ArrayData:
+Arrays = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]  # x, y, x_test, y_test
+
+
+def text_windows(path: str, length: int) -> Arrays:
     data = np.frombuffer(read_corpus(path), dtype=np.uint8)
     cut = int(len(data) * (1 - VALIDATION_SHARE))
     x, y = windows(data[:cut], length)
     x_test, y_test = windows(data[cut:], length)
-    return ArrayData(name="text", x=x, y=y, x_test=x_test, y_test=y_test)
+    return x, y, x_test, y_test
+
+
+def case_windows(path: str, length: int) -> Arrays:
+    """A tagging task from the same text: read it lower-cased, tag every byte 1 if it was a capital letter."""
+    data = np.frombuffer(read_corpus(path), dtype=np.uint8)
+    lower = np.frombuffer(bytes(data).lower(), dtype=np.uint8)
+    capital = (lower != data).astype(np.int64)
+    cut = int(len(data) * (1 - VALIDATION_SHARE))
+    count, test_count = cut // length, (len(data) - cut) // length
+
+    def tile(a: np.ndarray, start: int, n: int) -> np.ndarray:
+        return a[start : start + n * length].reshape(n, length).astype(np.int64)
+
+    return tile(lower, 0, count), tile(capital, 0, count), tile(lower, cut, test_count), tile(capital, cut, test_count)
 
 
 def encode(text: str) -> list[int]:
