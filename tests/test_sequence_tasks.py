@@ -113,7 +113,7 @@ def test_pixel_mean_iou_matches_scikit_learn():
 def test_text_windows_are_next_byte_pairs_from_a_held_out_tail():
     corpus = builtin_corpus()
     assert len(corpus) > 400_000
-    x, y, x_test, y_test = text_windows("", 64)
+    x, y, x_test, _ = text_windows("", 64)
     assert x.shape[1] == 64 and x.max() < VOCAB
     assert (x[:, 1:] == y[:, :-1]).all() and (x[1:, 0] == y[:-1, -1]).all()
     assert bytes(x[0].astype(np.uint8)) == corpus[:64]
