@@ -35,6 +35,7 @@ from netspec.runtime.prepare import prepare  # noqa: E402
 from netspec.runtime.sample import generate  # noqa: E402
 from netspec.runtime.text import decode, encode  # noqa: E402
 from netspec.runtime.train import RunConfig, Trainer  # noqa: E402
+
 from tests.handwritten.gpt import GPT, generated_to_reference  # noqa: E402
 
 
