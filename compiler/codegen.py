@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 from netspec.compiler.catalog import CATALOG
-from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
+from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner, arg_text
 from netspec.compiler.graph import BlockInstance
-from netspec.compiler.names import GENERATED_GLOBALS, safe_name
+from netspec.compiler.names import GENERATED_GLOBALS, NameSet, safe_name
 from netspec.compiler.shapes import Checked
 from netspec.compiler.source import Span
 from netspec.compiler.task_code import loss_arguments, loss_class, task_support
@@ -137,6 +137,8 @@ class Generator:
         self.nodes = {n.id: n for n in self.graph.nodes}
         self.instances = {b.id: b for b in self.graph.blocks}
         self.uses_functional = False
+        self._names_by_scope: dict[str, dict[str, str]] | None = None
+        self._repeat_line = {r.members[0]: _line(r.span) for r in self.graph.repeats}
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -235,13 +237,13 @@ class Generator:
                 w.line(f"self.{attrs[item.local]} = {self._ctor_text(ctor)}  # line {self._item_line(item)}")
         w.outdent()
         w.line()
-        taken: set[str] = set()
+        taken: set[str] = NameSet()
         inputs = {n.id: safe_name(n.id, taken) for n in self.graph.inputs}
         self.forward((), inputs, self.graph.output, attrs, None, taken)
         w.outdent()
 
     def attributes(self, path: tuple[str, ...]) -> dict[str, str]:
-        taken: set[str] = set()
+        taken: set[str] = NameSet()
         return {
             item.local: safe_name(item.local, taken)
             for item in self.planner.items(path)
@@ -251,7 +253,7 @@ class Generator:
     def _ctor_text(self, ctor: Ctor) -> str:
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
-        inner = "".join(f"\n            {value}," for _, value in ctor.args)
+        inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
         return f"nn.Sequential({inner}\n        )"
 
     # ---- forward ----------------------------------------------------------------------
@@ -266,7 +268,7 @@ class Generator:
     ) -> None:
         w = self.w
         items = self.planner.items(path)
-        taken = set(inputs.values()) if taken is None else taken
+        taken = NameSet(inputs.values()) if taken is None else taken
         names = self._local_names(path)
         uses: dict[str, int] = {}
         for item in items:
@@ -329,12 +331,13 @@ class Generator:
         return last
 
     def _local_names(self, path: tuple[str, ...]) -> dict[str, str]:
-        prefix = path[-1] + "." if path else ""
-        out = {}
-        for name, node_id in self.graph.names.items():
-            if name.startswith(prefix) and "." not in name[len(prefix) :]:
-                out[node_id] = name[len(prefix) :]
-        return out
+        """node id -> the name the spec gave it, for the names written directly in this scope."""
+        if self._names_by_scope is None:
+            self._names_by_scope = {}
+            for name, node_id in self.graph.names.items():
+                scope, _, local = name.rpartition(".")
+                self._names_by_scope.setdefault(scope, {})[node_id] = local
+        return self._names_by_scope.get(path[-1] if path else "", {})
 
     def _shape_comment(self, out_id: str, plan: ClassPlan | None) -> str:
         if plan is None or len(plan.instances) == 1:
@@ -345,16 +348,14 @@ class Generator:
 
     def _item_line(self, item: Item) -> str:
         if item.kind == "sequential":
-            repeat = next(r for r in self.graph.repeats if r.members[0] == item.members[0])
-            return _line(repeat.span)
+            return self._repeat_line[item.members[0]]
         if item.kind == "instance":
             return _line(self.instances[item.id].span)
         return _line(self.nodes[item.id].span)
 
     def _block_line(self, inst: BlockInstance) -> str:
-        prefix = inst.id + "."
-        spans = [n.span for n in self.graph.nodes if n.id.startswith(prefix)]
-        return _line(min(spans, key=lambda s: s.line)) if spans else _line(inst.span)
+        first = self.planner.first_node.get(inst.id)
+        return _line(inst.span) if first is None else _line(self.graph.nodes[first].span)
 
     def _call_text(self, inst: BlockInstance) -> str:
         args = ", ".join(

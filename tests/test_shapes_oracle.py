@@ -131,7 +131,7 @@ FITS = {
         "last", "flatten", "permute", "batchnorm", "layernorm", "linear", "dropout1d", "silu"],
     4: ["conv2d", "conv_transpose2d", "maxpool2d", "avgpool2d", "adaptive_avgpool2d", "adaptive_maxpool2d", "batchnorm", "dropout2d",
         "flatten", "permute", "elu", "leaky_relu", "mish", "identity", "selu", "softplus", "sigmoid", "log_softmax"],
-    5: ["conv3d", "batchnorm", "flatten", "relu"],
+    5: ["conv3d", "conv_transpose3d", "batchnorm", "flatten", "relu"],
 }  # fmt: skip
 ALL_LAYERS = sorted({name for names in FITS.values() for name in names} | {"dropout"})
 
@@ -147,8 +147,11 @@ def layer_call(draw, rank: int) -> tuple[str, int]:
         return f"linear({draw(ch)})", rank
     if choice.startswith("conv_transpose"):
         s = draw(st.integers(1, 3))
+        groups = draw(st.sampled_from([1, 1, 1, 2]))
+        dil = draw(st.sampled_from([1, 1, 2]))
         return (
-            f"{choice}({draw(ch)}, {draw(small)}, stride={s}, padding={draw(st.integers(0, 2))}, output_padding={draw(st.integers(0, 2))})",
+            f"{choice}({draw(ch) * groups}, {draw(small)}, stride={s}, padding={draw(st.integers(0, 2))}, "
+            f"output_padding={draw(st.integers(0, 2))}, groups={groups}, dilation={dil})",
             rank,
         )
     if choice.startswith("conv"):

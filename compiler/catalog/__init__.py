@@ -12,13 +12,14 @@ from netspec.compiler.catalog import (
     pool,
     positions,
     recurrent,
+    scalar,
     structure,
 )
 from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine, attention, positions)
+    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine, scalar, attention, positions)
     for spec in module.LAYERS
 }
 

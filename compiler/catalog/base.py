@@ -81,7 +81,8 @@ class LayerSpec:
     # every positional argument goes into the first schema entry as a tuple (`reshape(16, -1)`)
     varargs: bool = False
     # what the lints know the layer as: "affine" (a linear map: linear after linear collapses),
-    # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last)
+    # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last),
+    # "idempotent" (f(f(x)) == f(x): repeating it with `* n` is a mistake)
     role: str = ""
     # how many more tensor inputs may follow the first (attention: keys/values, then a key-padding mask)
     optional_inputs: int = 0
