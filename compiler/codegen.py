@@ -13,6 +13,7 @@ from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner, arg_te
 from netspec.compiler.graph import BlockInstance
 from netspec.compiler.names import GENERATED_GLOBALS, NameSet, safe_name
 from netspec.compiler.shapes import Checked
+from netspec.compiler.size_limits import size_limits
 from netspec.compiler.source import Span
 from netspec.compiler.task_code import loss_arguments, loss_class, task_support
 from netspec.compiler.tensor_types import show_shape
@@ -86,14 +87,23 @@ def py_literal(value: Any, level: int = 0) -> str:
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
+def _input_meta(name: str, dtype: str, dims: tuple[int | str, ...], limits: dict[str, Any]) -> dict[str, Any]:
+    meta: dict[str, Any] = {"name": name, "dtype": dtype, "shape": list(dims)}
+    bounded = {d: limits[d] for d in dims if isinstance(d, str) and d in limits}
+    if bounded:
+        meta["max_sizes"] = bounded
+    return meta
+
+
 def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str, class_name: str) -> dict[str, Any]:
     task = checked.task
+    limits = size_limits(checked)
     return {
         "model": checked.graph.model,
         "class_name": class_name,
         "spec": source_name,
         "spec_hash": digest,
-        "inputs": [{"name": n.id, "dtype": n.dtype, "shape": list(n.dims)} for n in checked.graph.inputs],
+        "inputs": [_input_meta(n.id, n.dtype, n.dims, limits) for n in checked.graph.inputs],
         "output_shape": list(task.output_shape),
         "task": {
             "kind": task.kind,

@@ -230,7 +230,10 @@ def predict(args: argparse.Namespace) -> int:
         out = torch.cat([model(xt[i : i + 1024].to(device)).float().cpu() for i in range(0, len(xt), 1024)])
     kind = loaded.metadata["task"]["kind"]
     rows: list[dict[str, Any]] = []
-    if kind == "multiclass":
+    layout = loaded.metadata["task"].get("layout", "sample")
+    if kind == "multiclass" and layout != "sample":
+        rows = [{"classes": ids.tolist()} for ids in out.argmax(-1 if layout == "token" else 1)]
+    elif kind == "multiclass":
         probs = out.softmax(1)
         rows = [{"class": int(p.argmax()), "probabilities": [round(float(v), 6) for v in p]} for p in probs]
     elif kind in ("binary", "multilabel"):

@@ -34,6 +34,12 @@ def language_model_context(metadata: dict) -> int:
     return int(data["args"].get("length", DEFAULT_CONTEXT)) if data["name"] == "text" else DEFAULT_CONTEXT
 
 
+def position_limit(metadata: dict) -> dict | None:
+    """The bound a position table puts on the sequence length, if the model has one."""
+    (tokens,) = metadata["inputs"]
+    return tokens.get("max_sizes", {}).get(tokens["shape"][1])
+
+
 @torch.inference_mode()
 def generate(
     model: torch.nn.Module,
@@ -61,8 +67,16 @@ def generate(
 
 
 def sample(args: argparse.Namespace, loaded: LoadedSpec, restore: Restore, device: torch.device) -> int:
-    context = language_model_context(loaded.metadata)
-    context = args.context or context
+    context = args.context or language_model_context(loaded.metadata)
+    limit = position_limit(loaded.metadata)
+    if limit is not None and context > limit["max"]:
+        if args.context:
+            raise RuntimeProblem(
+                f"--context {context} is longer than the {limit['max']} positions of {limit['layer']}",
+                code="E-usage",
+                help=f"use --context {limit['max']} or less",
+            )
+        context = limit["max"]
     model, _ = restore(loaded, args.checkpoint, device)
     generator = torch.Generator().manual_seed(args.seed)
     prompt = encode(args.prompt)

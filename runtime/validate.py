@@ -30,6 +30,7 @@ def shape_inputs(x: np.ndarray, input_meta: dict[str, Any], reshapeable: bool) -
             f"({x.ndim - 1} dims per sample, not {len(dims)})",
             help="change the input declaration to match the data, or reshape the data",
         )
+    check_size_limits(x, input_meta)
     for axis, (want, have) in enumerate(zip(dims, x.shape[1:], strict=True), start=1):
         if isinstance(want, int) and want != have:
             raise RuntimeProblem(
@@ -150,3 +151,16 @@ def dense_class_ids(y: np.ndarray, task: dict[str, Any]) -> np.ndarray:
             help=f"set classes={int(real.max()) + 1} in the task, or mark padding with ignore_index={ignore}",
         )
     return y.astype(np.int64)
+
+
+def check_size_limits(x: np.ndarray, input_meta: dict[str, Any]) -> None:
+    """A symbolic size the model bounds (a position table's length) must fit the data."""
+    limits = input_meta.get("max_sizes", {})
+    for axis, (want, have) in enumerate(zip(input_meta["shape"][1:], x.shape[1:], strict=False), start=1):
+        limit = limits.get(want) if isinstance(want, str) else None
+        if limit is not None and have > limit["max"]:
+            raise RuntimeProblem(
+                f"input `{input_meta['name']}` dimension {axis} ({want}) is {have} in the data, but {limit['layer']} "
+                f"holds {limit['max']} positions",
+                help=f"raise {limit['arg']} to at least {have}, or use shorter sequences in the data",
+            )

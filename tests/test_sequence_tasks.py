@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -12,7 +13,7 @@ from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.load import load_text
 from netspec.runtime.metrics import MetricSums
 from netspec.runtime.text import VOCAB, builtin_corpus, case_windows, text_windows
-from netspec.runtime.validate import check_targets
+from netspec.runtime.validate import check_targets, shape_inputs
 from sklearn.metrics import jaccard_score
 
 from tests.conftest import ROOT, netc
@@ -139,3 +140,29 @@ def test_train_then_sample_a_language_model(tmp_path):
 def test_sample_refuses_a_model_that_is_not_a_language_model(tmp_path):
     run = netc("sample", str(ROOT / "specs" / "digits_cnn.net"), "--checkpoint", str(tmp_path / "none.pt"))
     assert run.code == 2 and "needs a language model" in run.err
+
+
+def test_a_sequence_longer_than_the_position_table_is_a_data_error():
+    loaded = load_text((ROOT / "specs" / "gpt_char.net").read_text())
+    (tokens,) = loaded.metadata["inputs"]
+    assert tokens["max_sizes"] == {"T": {"max": 64, "layer": "position_embedding at line 15", "arg": "max_len"}}
+    assert shape_inputs(np.zeros((2, 64), dtype=np.int64), tokens, reshapeable=False).shape == (2, 64)
+    with pytest.raises(RuntimeProblem, match=r"is 65 in the data, but position_embedding at line 15 holds 64"):
+        shape_inputs(np.zeros((2, 65), dtype=np.int64), tokens, reshapeable=False)
+
+
+def test_predict_gives_one_class_per_token(tmp_path):
+    spec = ROOT / "specs" / "tagger.net"
+    assert netc("train", str(spec), "--steps", "1", "--quiet", "--out", str(tmp_path / "run")).code == 0
+    np.savez(tmp_path / "x.npz", x=np.frombuffer(b"hello world", dtype=np.uint8)[None].astype(np.int64))
+    run = netc(
+        "predict",
+        str(spec),
+        "--checkpoint",
+        str(tmp_path / "run/checkpoints/last.pt"),
+        "--input",
+        str(tmp_path / "x.npz"),
+    )
+    assert run.code == 0, run.err
+    (row,) = [json.loads(line) for line in run.out.splitlines()]
+    assert len(row["classes"]) == 11 and set(row["classes"]) <= {0, 1}

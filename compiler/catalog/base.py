@@ -90,6 +90,8 @@ class LayerSpec:
     support: tuple[str, ...] = ()
     # the layer kind whose weight this one shares, named as its argument (`tied_linear(tok)` -> "embedding")
     ties: str = ""
+    # the argument bounding the input's dim 1 (a position table's length): a symbolic size there is checked on the data
+    bounds_length: str = ""
     example: str = ""
 
     def arg(self, name: str) -> ArgSpec | None:

@@ -48,7 +48,7 @@ POSITION_EMBEDDING = LayerSpec(
     name="position_embedding",
     category="positions",
     doc="Adds a learned vector per position to [N, T, D]: an nn.Embedding(max_len, D) of 0..T-1. "
-    "A symbolic T longer than max_len fails when the model runs (nn.Embedding's index error).",
+    "A symbolic T is checked against max_len on the data before training.",
     args=(
         ArgSpec("max_len", "int", minimum=1, aliases=("positions", "block_size")),
         ArgSpec("dim", "optional_int", default=None, minimum=1, aliases=("embedding_dim",)),
@@ -58,6 +58,7 @@ POSITION_EMBEDDING = LayerSpec(
     module=lambda inputs, args: ("nn.Embedding", [repr(args["max_len"]), repr(inputs[0].shape[2])]),
     call=lambda attr, names, args: f"{names[0]} + {attr}(torch.arange({names[0]}.shape[1], device={names[0]}.device))",
     prefix="pos",
+    bounds_length="max_len",
     example="position_embedding(max_len=256)",
 )
 
