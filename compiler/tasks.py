@@ -141,10 +141,9 @@ def dense_layout(task: Task, shape: tuple[int | str, ...], spatial: bool) -> Lay
     """
     if task.kind != "multiclass" or len(shape) < 3:
         return None
-    last, channel = shape[-1] == task.outputs, shape[1] == task.outputs
-    if channel and (spatial or not last):
-        return "pixel"
-    return "token" if last else None
+    if spatial:  # a feature map: classes at dim 1, as a 1x1 conv gives them (a linear on a map is E-flatten)
+        return "pixel" if shape[1] == task.outputs else None
+    return "token" if shape[-1] == task.outputs else None
 
 
 def per_element(task: Task, shape: tuple[int | str, ...], layout: Layout) -> Task:

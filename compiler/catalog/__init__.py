@@ -5,13 +5,16 @@ from __future__ import annotations
 from netspec.compiler.catalog import (
     activation,
     attention,
+    channels,
     combine,
     conv,
     dense,
     norm,
+    parameter,
     pool,
     positions,
     recurrent,
+    resample,
     scalar,
     structure,
 )
@@ -19,7 +22,22 @@ from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, Sh
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine, scalar, attention, positions)
+    for module in (
+        dense,
+        conv,
+        pool,
+        norm,
+        recurrent,
+        structure,
+        channels,
+        resample,
+        activation,
+        combine,
+        parameter,
+        scalar,
+        attention,
+        positions,
+    )
     for spec in module.LAYERS
 }
 

@@ -14,7 +14,9 @@ _ORDER = (
     "activation",
     "regularization",
     "shape",
+    "resample",
     "combine",
+    "parameter",
     "attention",
     "positions",
 )
@@ -27,6 +29,8 @@ _TITLES = {
     "activation": "Activations",
     "regularization": "Regularization",
     "shape": "Shape",
+    "resample": "Resizing",
+    "parameter": "Learnable tensors (`param` declarations)",
     "combine": "Combining values",
     "attention": "Attention",
     "positions": "Positions and weight tying",

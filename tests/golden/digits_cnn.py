@@ -47,12 +47,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "e97f87d3fa8475bd"
+SPEC_HASH = "47b8b704f86d4591"
 METADATA = {
     "model": "DigitsCNN",
     "class_name": "DigitsCNN",
     "spec": "specs/digits_cnn.net",
-    "spec_hash": "e97f87d3fa8475bd",
+    "spec_hash": "47b8b704f86d4591",
     "inputs": [
         {
             "name": "x",
@@ -89,13 +89,7 @@ METADATA = {
         },
         "batch_size": 64,
         "epochs": 10,
-        "steps": None,
         "seed": 0,
-        "clip": None,
-        "val_split": 0.1,
-        "test_split": 0.2,
-        "early_stopping": None,
-        "standardize": True,
         "precision": "auto",
         "channels_last": True,
     },

@@ -102,12 +102,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "af70d4891676969b"
+SPEC_HASH = "c14d32dc6858f1cc"
 METADATA = {
     "model": "ResNet18",
     "class_name": "ResNet18",
     "spec": "specs/resnet18.net",
-    "spec_hash": "af70d4891676969b",
+    "spec_hash": "c14d32dc6858f1cc",
     "inputs": [
         {
             "name": "x",
@@ -126,33 +126,6 @@ METADATA = {
         "layout": "sample",
         "ignore_index": -100,
     },
-    "train": {
-        "data": {
-            "name": "digits",
-            "args": {},
-        },
-        "optimizer": {
-            "name": "adam",
-            "args": {
-                "lr": 0.001,
-                "weight_decay": 0.0,
-            },
-        },
-        "schedule": {
-            "name": "none",
-            "args": {},
-        },
-        "batch_size": 64,
-        "epochs": 10,
-        "steps": None,
-        "seed": 0,
-        "clip": None,
-        "val_split": 0.1,
-        "test_split": 0.2,
-        "early_stopping": None,
-        "standardize": True,
-        "precision": "fp32",
-        "channels_last": False,
-    },
+    "train": {},
     "total_params": 11689512,
 }
