@@ -28,6 +28,7 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netspec.compiler.train_config import TrainConfig  # noqa: E402
 from netspec.runtime.data import load_data  # noqa: E402
 from netspec.runtime.load import load  # noqa: E402
 from netspec.runtime.precision import autocast  # noqa: E402
@@ -41,9 +42,8 @@ from tests.handwritten.gpt import GPT, generated_to_reference  # noqa: E402
 
 def setup():
     loaded = load(ROOT / "specs" / "gpt_char.net")
-    t = loaded.metadata["train"]
     data = prepare(
-        load_data("text", t["data"]["args"]),
+        load_data("text", loaded.metadata["train"]["data"]["args"]),
         loaded.metadata,
         val_split=0.0,
         test_split=0.1,
@@ -74,20 +74,14 @@ def bigram_val_loss(data) -> float:
     return float(-logp[data.test.x.numpy().ravel(), data.test.y.numpy().ravel()].mean())
 
 
+def settings(loaded, args, seed: int) -> TrainConfig:
+    """The spec's train section with this run's steps, seed and precision."""
+    written = {**loaded.metadata["train"], "steps": args.steps, "seed": seed, "precision": args.precision}
+    return TrainConfig.model_validate(written)
+
+
 def run_netc(loaded, data, args, tmp: Path, seed: int):
-    t = loaded.metadata["train"]
-    cfg = RunConfig(
-        optimizer=t["optimizer"]["name"],
-        optimizer_args=t["optimizer"]["args"],
-        batch_size=t["batch_size"],
-        steps=args.steps,
-        clip=t["clip"],
-        seed=seed,
-        precision=args.precision,
-        compile=args.compile,
-        quiet=True,
-        device=args.device,
-    )
+    cfg = RunConfig(train=settings(loaded, args, seed), compile=args.compile, quiet=True, device=args.device)
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, data, cfg, tmp)
     seconds, samples = 0.0, 0.0
     while trainer.step < args.steps:
@@ -99,7 +93,7 @@ def run_netc(loaded, data, args, tmp: Path, seed: int):
 
 
 def run_handwritten(loaded, data, args, seed: int, device: torch.device):
-    t = loaded.metadata["train"]
+    t = settings(loaded, args, seed)
     torch.manual_seed(seed)
     model = GPT(vocab=256, block_size=64, dim=64, heads=4, layers=4)
     torch.manual_seed(seed)
@@ -107,11 +101,11 @@ def run_handwritten(loaded, data, args, seed: int, device: torch.device):
     model.load_state_dict(generated_to_reference(init.state_dict()))
     model.to(device)
     step_fn = torch.compile(model) if args.compile else model
-    opt_args = t["optimizer"]["args"]
+    opt_args = t.optimizer.args
     optimizer = torch.optim.AdamW(model.parameters(), lr=opt_args["lr"], weight_decay=opt_args["weight_decay"])
     generator = torch.Generator().manual_seed(seed)
     loader = DataLoader(
-        TensorDataset(data.train.x, data.train.y), batch_size=t["batch_size"], shuffle=True, generator=generator
+        TensorDataset(data.train.x, data.train.y), batch_size=t.batch_size, shuffle=True, generator=generator
     )
     step, seconds, tokens = 0, 0.0, 0
     model.train()
@@ -126,7 +120,7 @@ def run_handwritten(loaded, data, args, seed: int, device: torch.device):
                 logits = step_fn(xb)
             loss = F.cross_entropy(logits.float().view(-1, 256), yb.view(-1))
             loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), t["clip"])
+            torch.nn.utils.clip_grad_norm_(model.parameters(), t.clip)
             optimizer.step()
             step += 1
             tokens += yb.numel()
