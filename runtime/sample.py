@@ -12,7 +12,7 @@ from netspec.runtime.load import LoadedSpec
 from netspec.runtime.text import decode, encode
 
 DEFAULT_CONTEXT = 64
-Restore = Callable[[LoadedSpec, str, torch.device], tuple[torch.nn.Module, Any]]
+Restore = Callable[[LoadedSpec, str, torch.device], tuple[Any, ...]]
 
 
 def language_model_context(metadata: dict) -> int:
@@ -77,7 +77,7 @@ def sample(args: argparse.Namespace, loaded: LoadedSpec, restore: Restore, devic
                 help=f"use --context {limit['max']} or less",
             )
         context = limit["max"]
-    model, _ = restore(loaded, args.checkpoint, device)
+    model = restore(loaded, args.checkpoint, device)[0]  # the model first, then what else the runtime restores
     generator = torch.Generator().manual_seed(args.seed)
     prompt = encode(args.prompt)
     out = generate(model, prompt, args.tokens, context, args.temperature, args.top_k, generator, device)
