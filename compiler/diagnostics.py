@@ -95,6 +95,7 @@ CODES: dict[str, str] = {
     "E-flatten": "a linear layer applied to a multi-dimensional feature map",
     "E-assert": "a shape assertion in the spec does not hold",
     "E-file": "the file cannot be read",
+    "E-import": "a `use` whose file or block cannot be found, or whose file has errors",
     "E-limit": "a number, nesting depth or size beyond what the compiler (or PyTorch) can hold",
     "W-linear-linear": "two linear layers with no activation in between",
     "W-dropout-last": "dropout as the last layer does nothing useful",

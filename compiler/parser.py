@@ -36,7 +36,7 @@ _TERMINAL_WORDS: dict[str, str] = {
     "SLASH": "`/`",
 }
 
-_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param")
+_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param", "use", "from")
 
 
 @functools.cache
@@ -75,7 +75,7 @@ def _describe_token(token: Token) -> str:
 
 
 _VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "MINUS"}
-_TOP_LEVEL = {"MODEL", "INPUT", "TASK", "BLOCK", "LAYERS", "TRAIN"}
+_TOP_LEVEL = {"MODEL", "INPUT", "TASK", "BLOCK", "LAYERS", "TRAIN", "USE", "FROM"}
 
 
 def _expected_words(expected: set[str]) -> str:

@@ -19,8 +19,8 @@ from netspec.compiler.repairs import (
     task_output_fixes,
 )
 from netspec.compiler.source import SourceFile
-from netspec.compiler.symbolic import Sym
-from netspec.compiler.tasks import Task
+from netspec.compiler.symbolic import Sym, show
+from netspec.compiler.tasks import Task, dense_layout, per_element
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 LOGIT_LOSSES = {"cross_entropy", "bce_with_logits"}
@@ -192,6 +192,7 @@ def infer(graph: Graph, task: Task | None, source: SourceFile | None = None) -> 
     types, params, diags = infer_types(graph, source)
     producers = {n.id: n for n in graph.nodes}
     if task is not None and graph.output in types:
+        task = _fit_task(task, types[graph.output])
         diags += _check_task(graph, task, types[graph.output], producers.get(graph.output), types, source)
     if any(d.is_error for d in diags) or task is None:
         return None, diags
@@ -312,13 +313,15 @@ def _check_task(
             )
         )
     want = (Sym.var("N"), task.outputs)
+    if task.layout != "sample":
+        return diags
     # the classic mistake only where the task wants [N, outputs]: a per-pixel head may end in a map
     linear = _linear_on_map(last, {n.id: n for n in graph.nodes}, types) if out.rank > len(want) == 2 else None
     if linear is not None:
         return [*diags, _flatten_missing(linear, types, out, task, graph, source)]
     if out.shape != want or not out.is_float:
         if out.rank > 2:
-            fix = f"add `flatten -> linear({task.outputs})` at the end"
+            fix = _dense_fix(task, out)
         elif out.rank == 2 and out.shape[0] == want[0]:
             fix = (
                 f"end the model with `linear({task.outputs})`"
@@ -330,7 +333,7 @@ def _check_task(
         diags.append(
             error(
                 "E-task-output",
-                f"task {task.describe()} needs the output [N, {task.outputs}], but the model outputs {show_shape(out.shape)}"
+                f"task {task.describe()} needs the output {_wanted(task, out)}, but the model outputs {show_shape(out.shape)}"
                 + ("" if out.is_float else f" of dtype {out.dtype}"),
                 where,
                 label=f"output is {show_shape(out.shape)}",
@@ -340,3 +343,35 @@ def _check_task(
             )
         )
     return diags
+
+
+def _fit_task(task: Task, out: TensorType) -> Task:
+    """A multiclass output of rank >= 3 whose class dim matches is per token or per pixel."""
+    if out.rank < 3 or not out.is_float:
+        return task
+    shape = tuple(d if isinstance(d, int) else show(d) for d in out.shape)
+    layout = dense_layout(task, shape, out.spatial)
+    return per_element(task, shape, layout) if layout else task
+
+
+def _dense_fix(task: Task, out: TensorType) -> str:
+    c = task.outputs
+    if task.kind != "multiclass":
+        return (
+            f"add `flatten -> linear({c})` at the end"
+            if out.spatial
+            else f"take one vector first: `last -> linear({c})`"
+        )
+    if out.spatial:
+        return f"end with `conv2d({c}, 1)` for a class per pixel, or `adaptive_avgpool2d(1) -> flatten -> linear({c})` for one per image"
+    return f"end with `linear({c})` for a class per token, or `last -> linear({c})` for one per sequence"
+
+
+def _wanted(task: Task, out: TensorType) -> str:
+    c = task.outputs
+    if task.kind != "multiclass" or out.rank < 3:
+        return f"[N, {c}]"
+    dims = [show(d) for d in out.shape]
+    if out.spatial:
+        return f"[N, {c}] or, per pixel, [N, {c}, {', '.join(dims[2:])}]"
+    return f"[N, {c}] or, per token, [N, {', '.join(dims[1:-1])}, {c}]"

@@ -27,6 +27,14 @@ DATASETS: dict[str, tuple[ArgSpec, ...]] = {
     "cifar10": (_ROOT, _DOWNLOAD),
     "csv": (ArgSpec("path", "str"), ArgSpec("target", "str")),
     "npz": (ArgSpec("path", "str"),),
+    "text": (
+        ArgSpec("path", "str", default=""),
+        ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
+    ),
+    "text_case": (
+        ArgSpec("path", "str", default=""),
+        ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
+    ),
     "image_folder": (ArgSpec("path", "str"), ArgSpec("size", "optional_ints", default=None, minimum=1, arity=2)),
 }
 

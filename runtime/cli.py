@@ -266,7 +266,10 @@ def predict(args: argparse.Namespace) -> int:
         out = torch.cat([model(xt[i : i + 1024].to(device)).float().cpu() for i in range(0, len(xt), 1024)])
     kind = loaded.metadata["task"]["kind"]
     rows: list[dict[str, Any]] = []
-    if kind == "multiclass":
+    layout = loaded.metadata["task"].get("layout", "sample")
+    if kind == "multiclass" and layout != "sample":
+        rows = [{"classes": ids.tolist()} for ids in out.argmax(-1 if layout == "token" else 1)]
+    elif kind == "multiclass":
         probs = out.softmax(1)
         rows = [{"class": int(p.argmax()), "probabilities": [round(float(v), 6) for v in p]} for p in probs]
     elif kind in ("binary", "multilabel"):
@@ -307,3 +310,10 @@ def export_model(args: argparse.Namespace) -> int:
     print(f"  dynamic dims: {dynamic}", file=sys.stderr)
     print(f"  preprocessing inside: {', '.join(inside) or 'none'}", file=sys.stderr)
     return 0
+
+
+@_guard
+def sample(args: argparse.Namespace) -> int:
+    from netspec.runtime.sample import sample as sample_text
+
+    return sample_text(args, _load(args.file), _restore, pick_device(args.device))

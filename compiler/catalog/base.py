@@ -119,6 +119,14 @@ class LayerSpec:
     # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last),
     # "idempotent" (f(f(x)) == f(x): repeating it with `* n` is a mistake)
     role: str = ""
+    # how many more tensor inputs may follow the first (attention: keys/values, then a key-padding mask)
+    optional_inputs: int = 0
+    # helper source (functions, classes) that generated modules calling this layer need, each emitted once
+    support: tuple[str, ...] = ()
+    # the layer kind whose weight this one shares, named as its argument (`tied_linear(tok)` -> "embedding")
+    ties: str = ""
+    # the argument bounding the input's dim 1 (a position table's length): a symbolic size there is checked on the data
+    bounds_length: str = ""
     # the constructor call placed into a template at `{}` (a `param`: `nn.Parameter({} * 1e-06)`), or None
     wrap: WrapRule | None = None
     example: str = ""

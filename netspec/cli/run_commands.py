@@ -39,6 +39,22 @@ def dim_size(text: str) -> tuple[str, int]:
     return name, int(value)
 
 
+def _sample(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
+
+    return runtime_cli.sample(args)
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 (greedy) or more")
+    return value
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     train = sub.add_parser("train", help="train a spec on its data (the spec's train: section, overridable here)")
     train.add_argument("file", metavar="FILE")
@@ -136,3 +152,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--raw-outputs", action="store_true", help="leave a regression's target scaling out (outputs standardized)"
     )
     export.set_defaults(func=_export)
+
+    sample = sub.add_parser("sample", help="generate text with a trained byte-level language model")
+    sample.add_argument("file", metavar="FILE")
+    sample.add_argument("--checkpoint", required=True)
+    sample.add_argument("--prompt", default="", help="text the generation continues (default: a new line)")
+    sample.add_argument("--tokens", type=positive_int, default=200, help="how many bytes to generate")
+    sample.add_argument("--temperature", type=_temperature, default=0.8, help="0 = always the likeliest byte")
+    sample.add_argument("--top-k", type=positive_int, help="sample only among the k likeliest bytes")
+    sample.add_argument("--context", type=positive_int, help="tokens the model sees (default: its training length)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--device")
+    sample.set_defaults(func=_sample)
