@@ -350,6 +350,14 @@ def random_spec(draw) -> str:
                 continue
             lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
+        elif form == 4:
+            # a value and a number: scale, shift, `1 - x`, division, negation (dtype rules included)
+            number = draw(st.sampled_from(["0.5", "2", "1", "6", "1e-3"]))
+            op = draw(st.sampled_from(["*", "+", "-", "/"]))
+            lines.append(f"    here = {chain}")
+            lines.append(
+                draw(st.sampled_from([f"    (here {op} {number})", f"    ({number} {op} here)", "    (-here)"]))
+            )
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"
