@@ -27,6 +27,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/check_speed.py
 	$(BIN)/python benchmarks/codegen_overhead.py
 	$(BIN)/python benchmarks/train_speed.py
+	$(BIN)/python benchmarks/big_spec.py
 
 # the long property runs: 100,000+ fuzz examples and a large shape-oracle run
 fuzz: $(STAMP)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -63,15 +64,9 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
             return UNKNOWN
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
             raise NotConstant(error("E-arg-type", f"`{expr.op}` needs numbers on both sides", expr.span))
-        if expr.op == "+":
-            return left + right
-        if expr.op == "-":
-            return left - right
-        if expr.op == "*":
-            return left * right
-        if right == 0:
+        if expr.op == "/" and right == 0:
             raise NotConstant(error("E-arg-type", "division by zero", expr.span))
-        return left // right if isinstance(left, int) and isinstance(right, int) else left / right
+        return _in_range(_arithmetic(expr.op, left, right), expr.span)
     raise NotConstant(
         error(
             "E-arg-type",
@@ -80,6 +75,40 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
             label="not a constant",
         )
     )
+
+
+# the largest magnitude an integer computed from constants may have (as the parser allows for literals)
+MAX_INT = 2**63 - 1
+# the largest size a layer argument may have: beyond it no tensor dimension fits in PyTorch's indexing
+MAX_SIZE = 2**31
+
+
+def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
+    try:
+        if op == "+":
+            return left + right
+        if op == "-":
+            return left - right
+        if op == "*":
+            return left * right
+        return left // right if isinstance(left, int) and isinstance(right, int) else left / right
+    except OverflowError:  # an int too large to become a float
+        return math.inf
+
+
+def _in_range(value: int | float, span: Span) -> int | float:
+    """Constant arithmetic stays finite and within 64-bit integers, or it is an error at the expression."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise NotConstant(
+            error("E-limit", "this arithmetic overflows: the result is not a finite number", span, label="overflows")
+        )
+    if isinstance(value, int) and abs(value) > MAX_INT:
+        raise NotConstant(
+            error(
+                "E-limit", f"this arithmetic gives an integer beyond {MAX_INT:,} (2**63 - 1)", span, label="too large"
+            )
+        )
+    return value
 
 
 def describe(value: Any) -> str:
@@ -126,11 +155,20 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
     if kind in ("int", "optional_int"):
         if not _is_int(value):
             return value, f"{_who(spec, owner)} must be an integer, not {describe(value)}"
+        if abs(value) > MAX_SIZE:
+            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31), not {value:,}"
     elif kind in ("float", "optional_float"):
         if _is_int(value):
             value = float(value)
         if not isinstance(value, float):
             return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
+        if not math.isfinite(value):
+            return value, f"{_who(spec, owner)} must be a finite number, not {value!r}"
+    elif kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
+        if isinstance(value, float) and not math.isfinite(value):
+            return value, f"{_who(spec, owner)} must be a finite number, not {value!r}"
     elif kind == "bool":
         if not isinstance(value, bool):
             return value, f"{_who(spec, owner)} must be true or false, not {describe(value)}"
@@ -153,6 +191,8 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
         if not ok or (isinstance(value, tuple) and len(value) != spec.arity):
             want = f"an integer or a list of {spec.arity} integers" if spec.arity > 1 else "an integer"
             return value, f"{_who(spec, owner)} must be {want}, not {describe(value)}"
+        if any(v is not None and abs(v) > MAX_SIZE for v in items):
+            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31) in each entry"
         if spec.arity == 1 and isinstance(value, tuple):
             value = value[0]
         return value, _range_problem(spec, [v for v in items if v is not None], owner)
@@ -160,6 +200,8 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
         items = value if isinstance(value, tuple) else (value,)
         if not items or not all(_is_int(v) for v in items):
             return value, f"{_who(spec, owner)} must be a list of integers, not {describe(value)}"
+        if any(abs(v) > MAX_SIZE for v in items):
+            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31) in each entry"
         return tuple(items), ""
     return value, _range_problem(spec, [value], owner)
 

@@ -72,10 +72,14 @@ def build_expr(node: Tree | Token) -> ir.Expr:
     if data == "list":
         return ir.ListExpr(span=span, items=tuple(build_expr(c) for c in children if c is not None))
     if data == "chain":
-        left, _arrow, right = children
-        head = build_expr(left)
+        # the grammar's chain is left-recursive: walk it in a loop, so a long chain needs no deep stack
+        rights: list[Tree | Token] = []
+        while isinstance(node, Tree) and node.data == "chain":
+            node, _arrow, right = node.children
+            rights.append(right)
+        head = build_expr(node)
         steps = head.steps if isinstance(head, ir.Chain) else (head,)
-        return ir.Chain(span=span, steps=(*steps, build_expr(right)))
+        return ir.Chain(span=span, steps=(*steps, *(build_expr(r) for r in reversed(rights))))
     if data in ("add", "sub", "mul", "div"):
         op = {"add": "+", "sub": "-", "mul": "*", "div": "/"}[data]
         return ir.BinOp(span=span, op=op, left=build_expr(children[0]), right=build_expr(children[1]))

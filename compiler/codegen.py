@@ -9,9 +9,9 @@ import json
 from typing import Any
 
 from netspec.compiler.catalog import CATALOG
-from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner
+from netspec.compiler.codegen_plan import ClassPlan, Ctor, Item, Planner, arg_text
 from netspec.compiler.graph import BlockInstance
-from netspec.compiler.names import GENERATED_GLOBALS, safe_name
+from netspec.compiler.names import GENERATED_GLOBALS, NameSet, safe_name
 from netspec.compiler.shapes import Checked
 from netspec.compiler.tensor_types import show_shape
 from netspec.compiler.train_config import TrainConfig
@@ -134,6 +134,8 @@ class Generator:
         self.instances = {b.id: b for b in self.graph.blocks}
         self.uses_functional = False
         self.uses_torchvision = False
+        self._names_by_scope: dict[str, dict[str, str]] | None = None
+        self._repeat_line = {r.members[0]: r.span.line for r in self.graph.repeats}
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -234,13 +236,13 @@ class Generator:
                 w.line(f"self.{attrs[item.local]} = {self._ctor_text(ctor)}  # line {self._item_line(item)}")
         w.outdent()
         w.line()
-        taken: set[str] = set()
+        taken: set[str] = NameSet()
         inputs = {n.id: safe_name(n.id, taken) for n in self.graph.inputs}
         self.forward((), inputs, self.graph.output, attrs, None, taken)
         w.outdent()
 
     def attributes(self, path: tuple[str, ...]) -> dict[str, str]:
-        taken: set[str] = set()
+        taken: set[str] = NameSet()
         return {
             item.local: safe_name(item.local, taken)
             for item in self.planner.items(path)
@@ -248,10 +250,10 @@ class Generator:
         }
 
     def _ctor_text(self, ctor: Ctor) -> str:
-        self.uses_torchvision |= any(text.startswith("torchvision.") for text in (ctor.cls, *(v for _, v in ctor.args)))
+        self.uses_torchvision |= _uses_torchvision(ctor)
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
-        inner = "".join(f"\n            {value}," for _, value in ctor.args)
+        inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
         return f"nn.Sequential({inner}\n        )"
 
     # ---- forward ----------------------------------------------------------------------
@@ -266,7 +268,7 @@ class Generator:
     ) -> None:
         w = self.w
         items = self.planner.items(path)
-        taken = set(inputs.values()) if taken is None else taken
+        taken = NameSet(inputs.values()) if taken is None else taken
         names = self._local_names(path)
         uses: dict[str, int] = {}
         for item in items:
@@ -314,12 +316,13 @@ class Generator:
         return last
 
     def _local_names(self, path: tuple[str, ...]) -> dict[str, str]:
-        prefix = path[-1] + "." if path else ""
-        out = {}
-        for name, node_id in self.graph.names.items():
-            if name.startswith(prefix) and "." not in name[len(prefix) :]:
-                out[node_id] = name[len(prefix) :]
-        return out
+        """node id -> the name the spec gave it, for the names written directly in this scope."""
+        if self._names_by_scope is None:
+            self._names_by_scope = {}
+            for name, node_id in self.graph.names.items():
+                scope, _, local = name.rpartition(".")
+                self._names_by_scope.setdefault(scope, {})[node_id] = local
+        return self._names_by_scope.get(path[-1] if path else "", {})
 
     def _shape_comment(self, out_id: str, plan: ClassPlan | None) -> str:
         if plan is None or len(plan.instances) == 1:
@@ -330,22 +333,27 @@ class Generator:
 
     def _item_line(self, item: Item) -> int:
         if item.kind == "sequential":
-            repeat = next(r for r in self.graph.repeats if r.members[0] == item.members[0])
-            return repeat.span.line
+            return self._repeat_line[item.members[0]]
         if item.kind == "instance":
             return self.instances[item.id].span.line
         return self.nodes[item.id].span.line
 
     def _block_line(self, inst: BlockInstance) -> int:
-        prefix = inst.id + "."
-        lines = [n.span.line for n in self.graph.nodes if n.id.startswith(prefix)]
-        return min(lines) if lines else inst.span.line
+        first = self.planner.first_node.get(inst.id)
+        return inst.span.line if first is None else self.graph.nodes[first].span.line
 
     def _call_text(self, inst: BlockInstance) -> str:
         args = ", ".join(
             f"{k}={v!r}" if not isinstance(v, bool) else f"{k}={str(v).lower()}" for k, v in inst.args.items()
         )
         return f"{inst.block}({args})"
+
+
+def _uses_torchvision(ctor: Ctor) -> bool:
+    """A constructor (or one nested in an nn.Sequential) from torchvision.ops: the module must import it."""
+    return ctor.cls.startswith("torchvision.") or any(
+        isinstance(v, Ctor) and _uses_torchvision(v) for _, v in ctor.args
+    )
 
 
 def _show(shape: tuple[int | str, ...]) -> str:

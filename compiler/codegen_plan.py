@@ -32,15 +32,24 @@ class Item:
 
 @dataclass
 class Ctor:
-    """A constructor call: class expression and arguments as (keyword or None, value text)."""
+    """A constructor call: class expression and arguments as (keyword or None, value text or a nested Ctor)."""
 
     cls: str
-    args: list[tuple[str | None, str]]
+    args: list[tuple[str | None, str | Ctor]]
     wrap: str = ""  # a template the call goes into at `{}`: `nn.Parameter({} * 1e-06)`
 
     def text(self) -> str:
-        call = f"{self.cls}({', '.join(f'{k}={v}' if k else v for k, v in self.args)})"
+        call = f"{self.cls}({', '.join(arg_text(k, v) for k, v in self.args)})"
         return self.wrap.replace("{}", call, 1) if self.wrap else call
+
+    def shape(self) -> tuple:
+        """The structure two uses must share to be one class: classes, keywords, nesting; not the values."""
+        return (self.wrap, self.cls, tuple((k, v.shape() if isinstance(v, Ctor) else None) for k, v in self.args))
+
+
+def arg_text(key: str | None, value: str | Ctor) -> str:
+    text = value.text() if isinstance(value, Ctor) else value
+    return f"{key}={text}" if key else text
 
 
 @dataclass
@@ -51,6 +60,7 @@ class ClassPlan:
     params: list[str] = field(default_factory=list)
     values: dict[str, list[str]] = field(default_factory=dict)  # param -> value text per instance
     ctors: dict[str, Ctor] = field(default_factory=dict)  # item local -> templated constructor
+    index: dict[str, int] = field(default_factory=dict)  # instance id -> its position in `instances`
 
 
 def _split_args(rendered: list[str]) -> list[tuple[str | None, str]]:
@@ -70,41 +80,56 @@ class Planner:
         self.instances = {b.id: b for b in self.graph.blocks}
         self.plan_of: dict[str, ClassPlan] = {}  # instance id -> its class plan
         self.plans: list[ClassPlan] = []
-        self._items: dict[tuple[str, ...], list[Item]] = {}
+        self._ctors: dict[str, Ctor | None] = {}  # node id -> its module, computed once
+        self._items = self._index_scopes()
 
     # ---- scopes -------------------------------------------------------------------
+    def _index_scopes(self) -> dict[tuple[str, ...], list[Item]]:
+        """Every scope's items in one pass over the nodes (a scan per scope made big specs quadratic)."""
+        raw: dict[tuple[str, ...], list[Item]] = {}
+        self.first_node: dict[str, int] = {}  # instance id -> index of its first node: forward order
+        for index, node in enumerate(self.graph.nodes):
+            scope = node.scope
+            raw.setdefault(scope, []).append(Item("node", node.id, node.id.rsplit(".", 1)[-1]))
+            for depth, inst in enumerate(scope):
+                if inst not in self.first_node:  # a new instance: listed in its parent scope, before this node
+                    self.first_node[inst] = index
+                    raw.setdefault(scope[:depth], []).append(Item("instance", inst, inst.rsplit(".", 1)[-1]))
+        repeats: dict[tuple[str, ...], list[Repeat]] = {}
+        for repeat in self.graph.repeats:
+            repeats.setdefault(repeat.scope, []).append(repeat)
+        return {path: self._group_repeats(items, repeats.get(path, [])) for path, items in raw.items()}
+
     def items(self, path: tuple[str, ...]) -> list[Item]:
         """The layers and block instances directly inside `path`, in forward order, repeats grouped."""
-        if path in self._items:
-            return self._items[path]
-        depth = len(path)
-        seen: set[str] = set()
-        items: list[Item] = []
-        for node in self.graph.nodes:
-            if node.scope == path:
-                items.append(Item("node", node.id, node.id.rsplit(".", 1)[-1]))
-            elif len(node.scope) > depth and node.scope[:depth] == path and node.scope[depth] not in seen:
-                inst = node.scope[depth]
-                seen.add(inst)
-                items.append(Item("instance", inst, inst.rsplit(".", 1)[-1]))
-        items = self._group_repeats(items, path)
-        self._items[path] = items
-        return items
+        return self._items.get(path, [])
 
-    def _group_repeats(self, items: list[Item], path: tuple[str, ...]) -> list[Item]:
-        repeats = [r for r in self.graph.repeats if r.scope == path and self._sequential_ok(r)]
+    def _group_repeats(self, items: list[Item], repeats: list[Repeat]) -> list[Item]:
+        position = {item.id: i for i, item in enumerate(items)}
+        groups: dict[int, Repeat] = {}
         for repeat in repeats:
-            ids = [i.id for i in items]
-            if not all(m in ids for m in repeat.members):
+            if not self._sequential_ok(repeat) or any(m not in position for m in repeat.members):
                 continue
-            start = ids.index(repeat.members[0])
-            if ids[start : start + len(repeat.members)] != list(repeat.members):
+            start = position[repeat.members[0]]
+            if [i.id for i in items[start : start + len(repeat.members)]] != list(repeat.members):
                 continue
-            first = items[start]
+            groups[start] = repeat
+        # attribute names are unique per scope: a sequential never takes a layer's, instance's or another's name
+        taken = {item.local for item in items}
+        out: list[Item] = []
+        index = 0
+        while index < len(items):
+            repeat = groups.get(index)
+            if repeat is None:
+                out.append(items[index])
+                index += 1
+                continue
+            first = items[index]
             base = self.instances[first.id].block if first.kind == "instance" else first.local.rstrip("0123456789")
-            local = f"{base}_x{len(repeat.members)}"
-            items[start : start + len(repeat.members)] = [Item("sequential", first.id, local, repeat.members)]
-        return items
+            local = _fresh(f"{base}_x{len(repeat.members)}", taken)
+            out.append(Item("sequential", first.id, local, repeat.members))
+            index += len(repeat.members)
+        return out
 
     def _sequential_ok(self, repeat: Repeat) -> bool:
         """nn.Sequential needs modules: block instances, or layers that own a module."""
@@ -116,11 +141,13 @@ class Planner:
         return True
 
     def module_of(self, node: LayerNode) -> Ctor | None:
-        made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
-        if made is None:
-            return None
-        wrap = CATALOG[node.op].wrap
-        return Ctor(made[0], _split_args(made[1]), wrap(node.args) if wrap is not None else "")
+        if node.id not in self._ctors:
+            made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
+            wrap = CATALOG[node.op].wrap
+            self._ctors[node.id] = (
+                None if made is None else Ctor(made[0], _split_args(made[1]), wrap(node.args) if wrap else "")
+            )
+        return self._ctors[node.id]
 
     # ---- per-instance constructor of an item ---------------------------------------------
     def ctor(self, item: Item) -> Ctor | None:
@@ -128,10 +155,10 @@ class Planner:
             return self.module_of(self.nodes[item.id])
         if item.kind == "instance":
             plan = self.plan_of[item.id]
-            index = next(i for i, inst in enumerate(plan.instances) if inst.id == item.id)
+            index = plan.index[item.id]
             return Ctor(plan.name, [(p, plan.values[p][index]) for p in plan.params])
         members = [self.ctor(Item("instance" if m in self.instances else "node", m, "")) for m in item.members]
-        return Ctor("nn.Sequential", [(None, m.text()) for m in members if m is not None])
+        return Ctor("nn.Sequential", [(None, m) for m in members if m is not None])
 
     def signature(self, instance: BlockInstance) -> tuple:
         sig = []
@@ -141,9 +168,8 @@ class Planner:
                 node = self.nodes[item.id]
                 sig.append((item.kind, item.local, CATALOG[node.op].call(None, ["_"] * len(node.inputs), node.args)))
                 continue
-            name = ctor.wrap + ctor.cls if item.kind != "sequential" else ctor.text()
-            keys = tuple(k for k, _ in ctor.args) if item.kind != "sequential" else ()
-            sig.append((item.kind, item.local, name if item.kind == "node" else ctor.cls, keys, len(ctor.args)))
+            # a layer's class (Conv1d vs Conv2d) and keywords; an instance's or sequential's whole structure
+            sig.append((item.kind, item.local, ctor.shape()))
         return tuple(sig)
 
     # ---- planning -------------------------------------------------------------------
@@ -162,6 +188,7 @@ class Planner:
                 base = "".join(part.capitalize() for part in block.split("_") if part) or "Block"
                 name = safe_name(base if number == 1 else f"{base}{number}", self.taken)
                 plan = ClassPlan(name=name, block=block, instances=members)
+                plan.index = {inst.id: i for i, inst in enumerate(members)}
                 for inst in members:
                     self.plan_of[inst.id] = plan
                 self._unify(plan)
@@ -172,8 +199,7 @@ class Planner:
         return self.plans
 
     def _order(self, instance_id: str) -> int:
-        prefix = instance_id + "."
-        return next((i for i, n in enumerate(self.graph.nodes) if n.id.startswith(prefix)), len(self.graph.nodes))
+        return self.first_node.get(instance_id, len(self.graph.nodes))
 
     def _unify(self, plan: ClassPlan) -> None:
         template = plan.instances[0]
@@ -183,24 +209,38 @@ class Planner:
         for local, ctor in per_instance[0].items():
             if ctor is None:
                 continue
-            args: list[tuple[str | None, str]] = []
-            for index, (key, value) in enumerate(ctor.args):
-                values = [inst[local].args[index][1] for inst in per_instance]  # type: ignore[union-attr]
-                if len(set(values)) == 1:
-                    args.append((key, value))
-                    continue
-                name = self._param_name(plan, values, local, key, index, block_params, named)
-                named[name] = values
-                args.append((key, name))
-            plan.ctors[local] = Ctor(ctor.cls, args, ctor.wrap)
+            column: list[Ctor] = [inst[local] for inst in per_instance]  # type: ignore[misc]
+            plan.ctors[local] = self._template(plan, column, local, block_params, named)
         ordered = [p for p in block_params if p in named] + sorted(n for n in named if n not in block_params)
         # spec names become Python parameters: keep them valid and clash-free (`class` -> `class_`)
         taken: set[str] = {"self"}
         rename = {p: safe_name(p, taken) for p in ordered}
         for ctor in plan.ctors.values():
-            ctor.args = [(k, rename.get(v, v)) for k, v in ctor.args]
+            _rename(ctor, rename)
         plan.params = [rename[p] for p in ordered]
         plan.values = {rename[p]: named[p] for p in ordered}
+
+    def _template(
+        self, plan: ClassPlan, ctors: list[Ctor], local: str, block_params: list[str], named: dict[str, list[str]]
+    ) -> Ctor:
+        """One constructor for every use: equal values stay literal, differing ones become parameters;
+        an nn.Sequential's members are templated one by one (their values are literals, never code)."""
+        first = ctors[0]
+        args: list[tuple[str | None, str | Ctor]] = []
+        for index, (key, value) in enumerate(first.args):
+            column = [c.args[index][1] for c in ctors]
+            if isinstance(value, Ctor):
+                inner = f"{local}_{index}" if first.cls == "nn.Sequential" else f"{local}_{key or index}"
+                args.append((key, self._template(plan, column, inner, block_params, named)))  # type: ignore[arg-type]
+                continue
+            texts: list[str] = column  # type: ignore[assignment]
+            if len(set(texts)) == 1:
+                args.append((key, value))
+                continue
+            name = self._param_name(plan, texts, local, key, index, block_params, named)
+            named[name] = texts
+            args.append((key, name))
+        return Ctor(first.cls, args, first.wrap)
 
     def _param_name(self, plan, values, local, key, index, block_params, named) -> str:
         for param in block_params:
@@ -236,3 +276,19 @@ class Planner:
             )
             out.append(match or "_")
         return tuple(out)
+
+
+def _fresh(base: str, taken: set[str]) -> str:
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}_{k}"
+    taken.add(name)
+    return name
+
+
+def _rename(ctor: Ctor, rename: dict[str, str]) -> None:
+    ctor.args = [(k, v if isinstance(v, Ctor) else rename.get(v, v)) for k, v in ctor.args]
+    for _, value in ctor.args:
+        if isinstance(value, Ctor):
+            _rename(value, rename)

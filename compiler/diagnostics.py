@@ -74,7 +74,9 @@ CODES: dict[str, str] = {
     "E-flatten": "a linear layer applied to a multi-dimensional feature map",
     "E-assert": "a shape assertion in the spec does not hold",
     "E-file": "the file cannot be read",
+    "E-limit": "a number, nesting depth or size beyond what the compiler (or PyTorch) can hold",
     "W-linear-linear": "two linear layers with no activation in between",
     "W-dropout-last": "dropout as the last layer does nothing useful",
     "W-unused": "a named value that is never used",
+    "W-repeat": "a repetition of a layer that changes nothing the second time (`relu * 3`)",
 }

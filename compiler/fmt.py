@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass
 
@@ -10,8 +11,9 @@ from netspec.compiler.source import SourceFile
 
 INDENT = "    "
 
-# precedence levels, lowest first, mirroring grammar/net.lark
-_SUM, _PRODUCT, _CHAIN, _STEP, _UNARY, _ATOM = range(1, 7)
+# precedence levels, loosest first, mirroring grammar/net.lark: `* /` binds tighter than `->`,
+# so a repeated chain is printed in parentheses, `(linear(16) -> relu) * 3`
+_SUM, _CHAIN, _STEP, _PRODUCT, _UNARY, _ATOM = range(1, 7)
 
 
 def _level(expr: ir.Expr) -> int:
@@ -51,17 +53,22 @@ def _expr_text(expr: ir.Expr) -> str:
     if isinstance(expr, ir.Chain):
         return " -> ".join(_step_text(s, i) for i, s in enumerate(expr.steps))
     if isinstance(expr, ir.BinOp):
-        left_need, right_need = (_SUM, _PRODUCT) if expr.op in "+-" else (_PRODUCT, _CHAIN)
+        left_need, right_need = (_SUM, _CHAIN) if expr.op in "+-" else (_PRODUCT, _UNARY)
         return f"{expr_text(expr.left, left_need)} {expr.op} {expr_text(expr.right, right_need)}"
     if isinstance(expr, ir.Neg):
         return f"-{expr_text(expr.operand, _UNARY)}"
     if isinstance(expr, ir.AssertShape):
-        return f"{expr_text(expr.value, _UNARY)} : {expr_text(expr.shape)}"
+        return f"{expr_text(expr.value, _PRODUCT)} : {expr_text(expr.shape)}"
     raise TypeError(type(expr))
 
 
+def step_text(step: ir.Expr) -> str:
+    """An expression as one step of a chain, parenthesized where `->` would otherwise split it."""
+    return expr_text(step, _STEP)
+
+
 def _step_text(step: ir.Expr, index: int) -> str:
-    return expr_text(step, _CHAIN if index == 0 else _STEP)
+    return step_text(step)
 
 
 def _arg_text(arg: ir.Arg) -> str:
@@ -163,26 +170,34 @@ class _Formatter:
     def with_comments(self) -> str:
         comments = list(self.program.comments)
         full_line = [c for c in comments if not self.source.line_text(c.line)[: c.column - 1].strip()]
-        trailing = [c for c in comments if c not in full_line]
-        origins = [ln.origin for ln in self.lines if ln.origin is not None]
+        full_ids = {id(c) for c in full_line}
+        trailing = [c for c in comments if id(c) not in full_ids]
+        origins = sorted({ln.origin for ln in self.lines if ln.origin is not None})
+        # a trailing comment goes to the first output line of the greatest origin at or before it
+        by_origin: dict[int, list[ir.Comment]] = {}
+        orphans: list[ir.Comment] = []
+        for c in trailing:
+            at = bisect.bisect_right(origins, c.line) - 1
+            if at < 0:
+                orphans.append(c)
+            else:
+                by_origin.setdefault(origins[at], []).append(c)
         out: list[str] = []
         pending = sorted(full_line, key=lambda c: c.line)
+        next_pending = 0
         for line in self.lines:
             if line.origin is None:
                 out.append("")
                 continue
             indent = line.text[: len(line.text) - len(line.text.lstrip())]
             # a blank separator line stays above the comments that lead into this line
-            while pending and pending[0].line < line.origin:
-                out.append(indent + pending.pop(0).text)
-            next_origin = min((o for o in origins if o > line.origin), default=None)
-            mine = [c for c in trailing if c.line >= line.origin and (next_origin is None or c.line < next_origin)]
-            for c in mine:
-                trailing.remove(c)
-            text = line.text + "".join(f"  {c.text}" for c in mine)
-            out.append(text)
-        out += [c.text for c in pending]
-        out += [c.text for c in trailing]
+            while next_pending < len(pending) and pending[next_pending].line < line.origin:
+                out.append(indent + pending[next_pending].text)
+                next_pending += 1
+            mine = by_origin.pop(line.origin, [])
+            out.append(line.text + "".join(f"  {c.text}" for c in mine))
+        out += [c.text for c in pending[next_pending:]]
+        out += [c.text for c in orphans]
         return _tidy(out)
 
 

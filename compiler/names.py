@@ -80,6 +80,14 @@ def is_identifier(text: str) -> bool:
     return bool(_IDENT.match(text)) and text.isascii()
 
 
+class NameSet(set):
+    """Names in use, remembering the last suffix tried per base: the thousandth `h` costs one probe, not 1,000."""
+
+    def __init__(self, names=()) -> None:
+        super().__init__(names)
+        self.last: dict[str, int] = {}
+
+
 def safe_name(text: str, taken: set[str] | None = None) -> str:
     """A valid, non-clashing Python identifier derived from `text`, unique within `taken`."""
     name = re.sub(r"[^A-Za-z0-9_]", "_", text)
@@ -97,10 +105,13 @@ def safe_name(text: str, taken: set[str] | None = None) -> str:
         if name in NN_MODULE_ATTRIBUTES or keyword.iskeyword(name) or hasattr(builtins, name):
             name += "_"
     if taken is not None:
-        base, k = name, 1
+        base = name
+        k = taken.last.get(base, 1) if isinstance(taken, NameSet) else 1
         while name in taken:
             k += 1
             name = f"{base}_{k}"
+        if isinstance(taken, NameSet):
+            taken.last[base] = k
         taken.add(name)
     assert is_identifier(name)
     return name

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import re
 
 from lark import Lark, Token, Tree
@@ -235,7 +236,7 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
             )
         ]
     try:
-        return _lark().parse(text), []
+        tree = _lark().parse(text)
     except UnexpectedInput as exc:
         return None, [syntax_diagnostic(exc, source)]
     except RecursionError:
@@ -247,3 +248,61 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
                 help="split it into named values",
             )
         ]
+    problems = check_limits(tree)
+    return (None, problems) if problems else (tree, [])
+
+
+# Limits named in docs/language.md. A literal beyond them cannot mean a model (no size reaches 2**63,
+# no float beyond 1.8e308 is finite); nesting beyond them would exhaust Python's stack in later passes.
+MAX_INT = 2**63 - 1
+MAX_NESTING = 100
+# chains and statements are flat lists, so only these nest: operators, calls, lists, assertions
+_NESTING = {"add", "sub", "mul", "div", "neg", "call", "list", "assert_shape"}
+
+
+def check_limits(tree: Tree) -> list[Diagnostic]:
+    """Number literals in range and expressions nested at most MAX_NESTING deep (walked without recursion)."""
+    stack: list[tuple[Tree | Token, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, Token):
+            problem = _literal_problem(node)
+            if problem:
+                return [problem]
+            continue
+        if node.data in _NESTING:
+            depth += 1
+            if depth > MAX_NESTING:
+                return [
+                    error(
+                        "E-limit",
+                        f"expression nested more than {MAX_NESTING} levels deep",
+                        Span.point(node.meta.line, node.meta.column),
+                        label="nested too deeply",
+                        help="split it into named values (`h = ...` on lines of their own), or use concat(...)",
+                    )
+                ]
+        stack.extend((child, depth) for child in node.children if child is not None)
+    return []
+
+
+def _literal_problem(token: Token) -> Diagnostic | None:
+    span = Span(line=token.line, column=token.column, end_line=token.end_line, end_column=token.end_column)
+    if token.type == "INT" and (len(token) > 19 or int(token) > MAX_INT):
+        shown = token if len(token) <= 24 else f"{token[:10]}...({len(token)} digits)"
+        return error(
+            "E-limit",
+            f"integer {shown} is too large (at most {MAX_INT:,}, 2**63 - 1)",
+            span,
+            label="too large",
+            help="no size, count or seed comes near this; check the number",
+        )
+    if token.type == "FLOAT" and not math.isfinite(float(token)):
+        return error(
+            "E-limit",
+            f"number {token if len(token) <= 24 else token[:20] + '...'} is beyond the largest float (about 1.8e308)",
+            span,
+            label="not a finite number",
+            help="write a finite number (an infinite eps, slope, rate or clip breaks the model or its training)",
+        )
+    return None

@@ -38,7 +38,7 @@ class Compilation:
 
 
 def parse(source: SourceFile) -> tuple[ir.Program | None, list[Diagnostic]]:
-    with trusted():
+    with trusted(), _gc_paused():
         tree, diags = parse_tree(source)
         if tree is None:
             return None, diags
@@ -110,7 +110,8 @@ def python_source(source: SourceFile) -> tuple[Compilation, str]:
     result = compile_source(source)
     if result.checked is None or result.train is None:
         raise CompileFailed(result.diagnostics)
-    return result, generate(result.checked, result.train, source.name)
+    with _gc_paused():  # codegen, like the passes, builds many small acyclic objects (see _gc_paused)
+        return result, generate(result.checked, result.train, source.name)
 
 
 def read_source(path: Path) -> tuple[SourceFile | None, Diagnostic | None]:

@@ -6,10 +6,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant
+from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant, describe
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
+from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.param_decl import param_args
 from netspec.compiler.source import Span
@@ -19,6 +20,7 @@ POISON = "<error>"
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
+MAX_BLOCK_DEPTH = 32  # blocks inside blocks; deeper nesting would exhaust Python's stack (docs/language.md)
 
 
 @dataclass
@@ -202,11 +204,17 @@ class Resolver:
             return self.apply_callable(expr.callee, expr.callee_span, list(expr.args), expr.span, cur, scope, name)
         if isinstance(expr, ir.Chain):
             value = self.evaluate(expr.steps[0], cur, scope, allow_value=allow_value, expect_value=expect_value)
-            for step in expr.steps[1:]:
-                value = self.evaluate(step, value, scope, allow_value=False)
+            for index, step in enumerate(expr.steps[1:], start=1):
+                if isinstance(step, ir.BinOp):  # a repetition inside a chain: lint it against the steps before
+                    value = self.binop(step, value, scope, expr.steps[:index])
+                else:
+                    value = self.evaluate(step, value, scope, allow_value=False)
             return value
         if isinstance(expr, ir.BinOp):
             return self.binop(expr, cur, scope)
+        if isinstance(expr, ir.Neg) and self.is_tensor(expr.operand, scope):
+            value = self.evaluate(expr.operand, cur, scope, allow_value=allow_value, expect_value=True)
+            return self.add_node("neg", {}, [value], expr.span, scope, None)
         self.err(
             "E-structure",
             "expected a layer or value here",
@@ -216,40 +224,118 @@ class Resolver:
         )
         return POISON
 
-    def binop(self, expr: ir.BinOp, cur: str | None, scope: Scope) -> str:
+    def consumes_input(self, expr: ir.Expr, scope: Scope) -> bool:
+        """A layer expression (applied to the value before it) rather than a value (`x`, `relu(in + y)`)."""
+        if isinstance(expr, ir.Name):
+            return expr.id not in scope.values
+        if isinstance(expr, ir.Call):
+            explicit = any(a.name is None and self.is_tensor(a.value, scope) for a in expr.args)
+            return expr.callee not in scope.values and not explicit
+        if isinstance(expr, ir.Chain):
+            return self.consumes_input(expr.steps[0], scope)
+        if isinstance(expr, ir.AssertShape):
+            return self.consumes_input(expr.value, scope)
+        if isinstance(expr, ir.Neg):
+            return self.consumes_input(expr.operand, scope)
+        if isinstance(expr, ir.BinOp):
+            sides = [s for s in (expr.left, expr.right) if self.is_tensor(s, scope)]
+            return any(self.consumes_input(s, scope) for s in sides)
+        return False
+
+    def binop(self, expr: ir.BinOp, cur: str | None, scope: Scope, before: tuple[ir.Expr, ...] = ()) -> str:
         left_t, right_t = self.is_tensor(expr.left, scope), self.is_tensor(expr.right, scope)
         for side, is_t in ((expr.left, left_t), (expr.right, right_t)):
             if not is_t and isinstance(side, ir.Name) and side.id not in scope.env and side.id not in WORDS:
                 self.unknown_name(side.id, side.span, scope, expect_value=True)
                 return POISON
-        if expr.op == "*" and left_t != right_t:
-            body, count_expr = (expr.left, expr.right) if left_t else (expr.right, expr.left)
-            count = self.repeat_count(count_expr, scope)
-            value = cur
-            members: list[str] = []
-            for _ in range(count):
-                nodes_before, instances_before = len(self.nodes), len(self.instances)
-                value = self.evaluate(body, value, scope, allow_value=False)
-                if value == POISON:
-                    break
-                members.append(self.single_item(nodes_before, instances_before, scope))
-            if count > 1 and all(members) and len(members) == count:
-                self.repeats.append(Repeat(members=tuple(members), span=expr.span, scope=scope.path))
-            return value if count else POISON
-        if expr.op == "/" or not (left_t and right_t):
+        if left_t != right_t:
+            tensor, number = (expr.left, expr.right) if left_t else (expr.right, expr.left)
+            if expr.op == "*" and self.consumes_input(tensor, scope):
+                return self.repeat(expr, tensor, number, cur, scope, before)
+            return self.arithmetic(expr, tensor, number, cur, scope)
+        if not (left_t and right_t):
             self.err(
                 "E-structure",
-                f"`{expr.op}` combines two values (e.g. a residual `in + y`)"
-                if expr.op != "/"
-                else "`/` is only for numbers",
+                "expected a layer or value here",
                 expr.span,
-                label="not two tensors",
-                help="`+`, `-` and `*` between values are elementwise; `layer * n` repeats a layer n times",
+                label="a number",
+                help="a statement applies layers, e.g. `conv2d(32, 3) -> relu`; `x * 0.5` scales a value",
+            )
+            return POISON
+        if expr.op == "/":
+            self.err(
+                "E-structure",
+                "`/` divides a value by a number, not by another value",
+                expr.span,
+                label="two values",
+                help="`+`, `-` and `*` between two values are elementwise; `x / 6` divides by a number",
             )
             return POISON
         left = self.evaluate(expr.left, cur, scope, allow_value=True, expect_value=True)
         right = self.evaluate(expr.right, cur, scope, allow_value=True, expect_value=True)
         return self.add_node(OPERATOR_LAYERS[expr.op], {}, [left, right], expr.span, scope, None)
+
+    def arithmetic(self, expr: ir.BinOp, tensor: ir.Expr, number_expr: ir.Expr, cur: str | None, scope: Scope) -> str:
+        """A value and a number: `x * 0.5`, `in + 1`, `1 - x`, `x / 6` (catalog layer `scalar`)."""
+        try:
+            number = constant(number_expr, scope.env)
+        except NotConstant as exc:
+            self.diags.append(exc.diagnostic)
+            return POISON
+        value = self.evaluate(tensor, cur, scope, allow_value=True, expect_value=True)
+        if isinstance(number, Unknown) or value == POISON:
+            return POISON
+        if isinstance(number, bool) or not isinstance(number, int | float):
+            self.err(
+                "E-arg-type",
+                f"`{expr.op}` combines a value with a number, not with {describe(number)}",
+                number_expr.span,
+                label="not a number",
+                help="write e.g. `x * 0.5` or `in + 1`",
+            )
+            return POISON
+        args = {"op": expr.op, "value": number, "left": tensor is expr.right}
+        return self.add_node("scalar", args, [value], expr.span, scope, None, {"value": number_expr.span})
+
+    def repeat(
+        self, expr: ir.BinOp, body: ir.Expr, count_expr: ir.Expr, cur: str | None, scope: Scope, before: tuple
+    ) -> str:
+        """`layer * n`: n applications in a row, each its own layers (an nn.Sequential when each is one module)."""
+        count = self.repeat_count(count_expr, scope, body)
+        if count > 1:
+            self.lint_repeat(expr, body, count, before, scope)
+        value = cur
+        members: list[str] = []
+        for _ in range(count):
+            nodes_before, instances_before = len(self.nodes), len(self.instances)
+            value = self.evaluate(body, value, scope, allow_value=False)
+            if value == POISON:
+                break
+            members.append(self.single_item(nodes_before, instances_before, scope))
+        if count > 1 and all(members) and len(members) == count:
+            self.repeats.append(Repeat(members=tuple(members), span=expr.span, scope=scope.path))
+        return value if count else POISON
+
+    def lint_repeat(self, expr: ir.BinOp, body: ir.Expr, count: int, before: tuple, scope: Scope) -> None:
+        """`relu * 3` is relu once: say so, and show the repetition the author most likely meant."""
+        name = body.id if isinstance(body, ir.Name) else body.callee if isinstance(body, ir.Call) else None
+        if name not in CATALOG or CATALOG[name].role != "idempotent" or name in self.blocks:
+            return
+        if before:
+            steps = " -> ".join(step_text(s) for s in before)
+            meant = f"did you mean `({steps} -> {step_text(body)}) * {count}`?"
+        else:
+            meant = f"write `{step_text(body)}` once"
+        self.diags.append(
+            warning(
+                "W-repeat",
+                f"repeating {name} changes nothing: {name} applied twice equals {name} applied once",
+                expr.span,
+                label=f"{name} repeated {count} times",
+                help=meant,
+                notes=("`*` repeats the one step before it; parenthesize a chain to repeat it all",),
+            )
+        )
 
     def single_item(self, nodes_before: int, instances_before: int, scope: Scope) -> str:
         """The one layer or block instance an application created at this scope, or '' if it made several."""
@@ -259,7 +345,7 @@ class Resolver:
             return (nodes + instances)[0]
         return ""
 
-    def repeat_count(self, expr: ir.Expr, scope: Scope) -> int:
+    def repeat_count(self, expr: ir.Expr, scope: Scope, body: ir.Expr) -> int:
         try:
             count = constant(expr, scope.env)
         except NotConstant as exc:
@@ -273,7 +359,9 @@ class Resolver:
                 f"a repetition count must be an integer from 1 to {MAX_REPEAT}, not {count!r}",
                 expr.span,
                 label="repetition count",
-                help="write e.g. `basic(64) * 2`",
+                help="write e.g. `basic(64) * 2`"
+                if not isinstance(count, float)
+                else f"to scale a value, multiply the value: `(x -> {step_text(body)}) * {count!r}` or `y * {count!r}`",
             )
             return 0
         return count
@@ -382,6 +470,15 @@ class Resolver:
                 span,
                 label="recursive use",
                 help="blocks cannot be recursive; repeat them with `* n` instead",
+            )
+            return POISON
+        if len(scope.block_stack) >= MAX_BLOCK_DEPTH:
+            self.err(
+                "E-limit",
+                f"blocks nested more than {MAX_BLOCK_DEPTH} deep (block `{name}` inside {' -> '.join(scope.block_stack[-3:])} ...)",
+                span,
+                label="nested too deeply",
+                help="flatten some of the blocks into their callers, or repeat one block with `* n`",
             )
             return POISON
         self.used_blocks.add(name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler import ir
+from netspec.compiler.args import MAX_SIZE
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest
@@ -82,4 +83,8 @@ def _check_input(decl: ir.InputDecl) -> list[Diagnostic]:
             )
         elif isinstance(dim.value, int) and dim.value < 1:
             diags.append(error("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span))
+        elif isinstance(dim.value, int) and dim.value > MAX_SIZE:
+            diags.append(
+                error("E-limit", f"dimension sizes must be at most {MAX_SIZE:,} (2**31), not {dim.value:,}", dim.span)
+            )
     return diags

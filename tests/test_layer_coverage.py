@@ -108,6 +108,12 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
         (SEQ, "param scale: [1, 6, 1] = normal(std=0.02)\n(x * scale)"),
         (FLAT, "param token: [1, 16] = normal(1, 0.5)\ny = linear(16)\n(y - token)"),
     ],
+    "scalar": [
+        (IMAGE, "y = relu\n(y * 0.5)"),
+        (FLAT, "y = identity\n(1 - y)"),
+        ("int64[N, 4]", "y = identity\n(y + 2)"),
+    ],
+    "neg": [(IMAGE, "y = relu\n(-y)")],
     "expand_batch": [
         (SEQ, "param token: [1, 6, 1] = zeros\nconcat(expand_batch(token, x), x, dim=2)"),
         (
@@ -136,8 +142,8 @@ def test_accepted_example_agrees_with_torch(name, decl, layers):
     assert check_spec(_text(decl, layers)) == "both-accept"
 
 
-# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`
-DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expand_batch"}
+# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`, arithmetic
+DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expand_batch", "scalar", "neg"}
 
 
 def test_every_layer_is_covered():

@@ -348,6 +348,14 @@ def random_spec(draw) -> str:
                 continue
             lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
+        elif form == 4:
+            # a value and a number, or a negation (scalar / neg)
+            name = f"s{len(lines)}"
+            number = draw(st.sampled_from(["0.5", "2", "6", "1e-3"]))
+            expr = draw(
+                st.sampled_from([f"{name} * {number}", f"1 - {name}", f"{name} / {number}", f"-{name}", f"{name} + 1"])
+            )
+            lines += [f"    {name} = {chain}", f"    ({expr})"]
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"

@@ -13,13 +13,27 @@ from netspec.compiler.catalog import (
     pool,
     recurrent,
     resample,
+    scalar,
     structure,
 )
 from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, channels, resample, activation, combine, parameter)
+    for module in (
+        dense,
+        conv,
+        pool,
+        norm,
+        recurrent,
+        structure,
+        channels,
+        resample,
+        activation,
+        combine,
+        scalar,
+        parameter,
+    )
     for spec in module.LAYERS
 }
 

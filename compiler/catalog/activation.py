@@ -116,7 +116,7 @@ def _dim(a: Args) -> str:
 
 
 _ELEMENTWISE = (
-    _activation("relu", "F.relu", "max(x, 0)."),
+    _activation("relu", "F.relu", "max(x, 0).", role="idempotent"),
     _activation(
         "leaky_relu",
         "F.leaky_relu",

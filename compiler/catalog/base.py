@@ -82,7 +82,8 @@ class LayerSpec:
     # every positional argument goes into the first schema entry as a tuple (`reshape(16, -1)`)
     varargs: bool = False
     # what the lints know the layer as: "affine" (a linear map: linear after linear collapses),
-    # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last)
+    # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last),
+    # "idempotent" (f(f(x)) == f(x): repeating it with `* n` is a mistake)
     role: str = ""
     # the constructor call placed into a template at `{}` (a `param`: `nn.Parameter({} * 1e-06)`), or None
     wrap: WrapRule | None = None

@@ -13,16 +13,38 @@ from netspec.compiler.tensor_types import TensorType, show_shape
 def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) -> None:
     if t.rank not in ranks:
         want = " or ".join(f"{r}-D" for r in ranks)
-        if t.rank < min(ranks):
-            note = "PyTorch would take this as one unbatched sample and read the batch dim N as channels"
-        else:
-            note = "PyTorch would run some layers over extra leading dims as more batch; netc wants the exact layout"
+        note = torch_rank_note(layer, t.rank, ranks)
         raise ShapeError(
             f"{layer} expects a {want} input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
             label=f"input is {show_shape(t.shape)}",
             help=_rank_help(t, ranks, layer),
-            notes=(note,),
+            notes=(note,) if note else (),
         )
+
+
+def torch_ranks(layer: str) -> tuple[int, int, str] | None:
+    """The input ranks PyTorch's module for `layer` runs on (lowest, highest) and what it reads the batch
+    dim N as on an input one rank short (an unbatched sample); None where no claim is made (adaptive
+    pools differ by kind and size). Every value is checked against torch in tests/test_defects_10.py."""
+    n = int(layer[-2]) if layer[-2:] in ("1d", "2d", "3d") else 0
+    if layer.startswith(("conv", "maxpool", "avgpool")) and n:
+        return n + 1, n + 2, "channels"
+    if layer in ("rnn", "gru", "lstm"):
+        return 2, 3, "time (one unbatched sequence of N steps)"
+    return None
+
+
+def torch_rank_note(layer: str, rank: int, ranks: tuple[int, ...]) -> str:
+    """What PyTorch itself would do with an input of this rank: a note that is true, or none."""
+    known = torch_ranks(layer)
+    if known is None:
+        return ""
+    low, high, unbatched = known
+    if not low <= rank <= high:
+        return f"PyTorch would raise an error on this {rank}-D input too"
+    if rank == min(ranks) - 1:
+        return f"PyTorch would take this as one unbatched sample and read the batch dim N as {unbatched}"
+    return ""  # within PyTorch's ranks and netc's: not reached while both agree
 
 
 def _rank_help(t: TensorType, ranks: tuple[int, ...], layer: str) -> str:

@@ -46,6 +46,7 @@ FLATTEN = LayerSpec(
     shape=_flatten_shape,
     module=lambda inputs, args: None,
     call=_flatten_call,
+    role="idempotent",
     example="flatten",
 )
 
@@ -149,7 +150,7 @@ def _last_shape(inputs: list[TensorType], args: Args) -> TensorType:
             f"last takes the final time step of a sequence [N, T, ...], but its input is {t.rank}-D {show_shape(t.shape)}",
             label=f"input is {show_shape(t.shape)}",
             help="use `last` after a recurrent layer (`lstm(128) -> last`), or remove it",
-            notes=("PyTorch would run x[:, -1] here and silently pick the last feature",),
+            notes=("PyTorch would run x[:, -1] here and silently pick the last feature",) if t.rank == 2 else (),
         )
     return t.with_shape((t.shape[0], *t.shape[2:]), spatial=False)
 
@@ -187,6 +188,17 @@ DROPOUT = LayerSpec(
 )
 
 
+def _channel_dropout_note(n: int, rank: int) -> str:
+    """What PyTorch's DropoutNd does with a wrong rank (checked against torch in tests/test_defects_10.py)."""
+    if rank < 2 or (n == 1 and rank > 3):
+        return f"PyTorch would raise an error on this {rank}-D input too"
+    if rank == 2 and n == 2:
+        return "PyTorch would run it and zero single elements, as plain dropout does"
+    if rank == n + 1:
+        return "PyTorch would take this as one unbatched sample: whole rows along the last dim, the batch dim N read as channels"
+    return "PyTorch would run it and zero whole [N, C] slices across all the remaining dims"
+
+
 def _channel_dropout_shape(n: int):
     layer = f"dropout{n}d"
 
@@ -199,7 +211,7 @@ def _channel_dropout_shape(n: int):
                 f"{layer} expects a {n + 2}-D input {layout}, but its input is {t.rank}-D {show_shape(t.shape)}",
                 label=f"input is {show_shape(t.shape)}",
                 help=f"use dropout{t.rank - 2}d for a {t.rank}-D input" if 3 <= t.rank <= 4 else "use dropout",
-                notes=("PyTorch would run it (with a warning) and drop channels along the wrong dimensions",),
+                notes=(_channel_dropout_note(n, t.rank),),
             )
         return t
 
@@ -229,6 +241,7 @@ IDENTITY = LayerSpec(
     shape=_same,
     module=lambda inputs, args: None,
     call=lambda attr, names, args: names[0],
+    role="idempotent",
     example="identity",
 )
 
