@@ -102,11 +102,13 @@ def _largest(types, env) -> int:
 
 
 def _in_domain(graph, types, env) -> bool:
-    """instancenorm is documented to need more than one spatial element; a symbol set to 1 leaves that domain."""
+    """instancenorm needs more than one spatial element, groupnorm more than one value per group (netc rejects
+    both where the sizes are known); a symbol set to 1 leaves that domain."""
     for node in graph.nodes:
-        if node.op == "instancenorm" and node.inputs[0] in types:
-            size = 1
-            for d in types[node.inputs[0]].shape[2:]:
+        if node.op in ("instancenorm", "groupnorm") and node.inputs[0] in types:
+            shape = types[node.inputs[0]].shape
+            size = shape[1] // node.args["groups"] if node.op == "groupnorm" else 1
+            for d in shape[2:]:
                 size *= evaluate(d, env)
             if size == 1:
                 return False
