@@ -320,7 +320,7 @@ def test_groupnorm_of_single_values_is_an_error_and_its_note_is_true():
     assert "single value" in diag.message and diag.notes[0].startswith("PyTorch would return the bias")
     layer = nn.GroupNorm(3, 3)
     nn.init.normal_(layer.bias)
-    assert torch.allclose(layer(torch.randn(4, 3)), layer.bias.expand(4, 3), atol=1e-5)
+    assert torch.allclose(layer(torch.randn(4, 3)), layer.bias.expand(4, 3), atol=1e-3)  # up to rounding
     with pytest.raises(ValueError, match="more than 1 value"):
         layer(torch.randn(1, 3))
 
