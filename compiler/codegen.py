@@ -84,14 +84,34 @@ def py_literal(value: Any, level: int = 0) -> str:
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
+def _input_entry(node: Any, vocab: dict[str, int]) -> dict[str, Any]:
+    entry = {"name": node.id, "dtype": node.dtype, "shape": list(node.dims)}
+    if node.id in vocab:  # token ids: the runtime checks the data against it before the first step
+        entry["vocab"] = vocab[node.id]
+    return entry
+
+
+def _id_limits(checked: Checked) -> dict[str, int]:
+    """For each input read by an embedding, the smallest vocabulary of those embeddings (ids must lie below it)."""
+    inputs = {n.id for n in checked.graph.inputs}
+    limits: dict[str, int] = {}
+    for node in checked.graph.nodes:
+        if node.op == "embedding":
+            for source in node.inputs:
+                if source in inputs:
+                    limits[source] = min(limits.get(source, node.args["vocab"]), node.args["vocab"])
+    return limits
+
+
 def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str, class_name: str) -> dict[str, Any]:
     task = checked.task
+    vocab = _id_limits(checked)
     return {
         "model": checked.graph.model,
         "class_name": class_name,
         "spec": source_name,
         "spec_hash": digest,
-        "inputs": [{"name": n.id, "dtype": n.dtype, "shape": list(n.dims)} for n in checked.graph.inputs],
+        "inputs": [_input_entry(n, vocab) for n in checked.graph.inputs],
         "output_shape": ["N", task.outputs],
         "task": {
             "kind": task.kind,
@@ -101,7 +121,7 @@ def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str
             "target_shape": list(task.target_shape),
             "label_smoothing": task.label_smoothing,
         },
-        "train": train.model_dump(mode="json"),
+        "train": train.written(),
         "total_params": checked.total_params,
     }
 
@@ -133,9 +153,9 @@ class Generator:
         self.nodes = {n.id: n for n in self.graph.nodes}
         self.instances = {b.id: b for b in self.graph.blocks}
         self.uses_functional = False
-        self.uses_torchvision = False
         self._names_by_scope: dict[str, dict[str, str]] | None = None
         self._repeat_line = {r.members[0]: r.span.line for r in self.graph.repeats}
+        self.uses_torchvision = False
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -250,7 +270,7 @@ class Generator:
         }
 
     def _ctor_text(self, ctor: Ctor) -> str:
-        self.uses_torchvision |= _uses_torchvision(ctor)
+        self.uses_torchvision |= _names_torchvision(ctor)
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
         inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
@@ -349,16 +369,16 @@ class Generator:
         return f"{inst.block}({args})"
 
 
-def _uses_torchvision(ctor: Ctor) -> bool:
-    """A constructor (or one nested in an nn.Sequential) from torchvision.ops: the module must import it."""
-    return ctor.cls.startswith("torchvision.") or any(
-        isinstance(v, Ctor) and _uses_torchvision(v) for _, v in ctor.args
-    )
-
-
 def _show(shape: tuple[int | str, ...]) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]"
 
 
 def generate(checked: Checked, train: TrainConfig, source_name: str) -> str:
     return Generator(checked, train, source_name).module()
+
+
+def _names_torchvision(ctor: Ctor) -> bool:
+    """Whether a constructor, or one nested in it, is a torchvision class (the module then imports it)."""
+    return ctor.cls.startswith("torchvision.") or any(
+        _names_torchvision(v) if isinstance(v, Ctor) else v.startswith("torchvision.") for _, v in ctor.args
+    )

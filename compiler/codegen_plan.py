@@ -142,11 +142,10 @@ class Planner:
 
     def module_of(self, node: LayerNode) -> Ctor | None:
         if node.id not in self._ctors:
-            made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
-            wrap = CATALOG[node.op].wrap
-            self._ctors[node.id] = (
-                None if made is None else Ctor(made[0], _split_args(made[1]), wrap(node.args) if wrap else "")
-            )
+            spec = CATALOG[node.op]
+            made = spec.module([self.checked.types[i] for i in node.inputs], node.args)
+            wrap = spec.wrap(node.args) if spec.wrap is not None and made is not None else ""
+            self._ctors[node.id] = None if made is None else Ctor(made[0], _split_args(made[1]), wrap)
         return self._ctors[node.id]
 
     # ---- per-instance constructor of an item ---------------------------------------------

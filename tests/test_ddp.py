@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 
+from netspec.runtime.checkpoint import read_checkpoint
+
 from tests.conftest import ROOT, train_argv
 
 SPEC = """model DDPNet
@@ -98,8 +100,8 @@ def test_streamed_run_resumes_exactly(tmp_path):
     _train(spec, tmp_path / "split", "--stream", "--workers", "1", "--epochs", "2")
     last = tmp_path / "split" / "checkpoints" / "last.pt"
     _train(spec, tmp_path / "split", "--stream", "--workers", "1", "--resume", str(last))
-    a = torch.load(tmp_path / "straight" / "checkpoints" / "last.pt", weights_only=True)["model"]
-    b = torch.load(last, weights_only=True)["model"]
+    a = read_checkpoint(tmp_path / "straight" / "checkpoints" / "last.pt")["model"]
+    b = read_checkpoint(last)["model"]
     assert all(torch.equal(a[k], b[k]) for k in a)
 
 

@@ -31,8 +31,8 @@ CATALOG: dict[str, LayerSpec] = {
         resample,
         activation,
         combine,
-        scalar,
         parameter,
+        scalar,
     )
     for spec in module.LAYERS
 }

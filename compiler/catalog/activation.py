@@ -151,7 +151,7 @@ _ELEMENTWISE = (
         (ArgSpec("alpha", "float", default=1.0, minimum=1e-12),),
         lambda a: f", alpha={a['alpha']!r}" if a["alpha"] != 1.0 else "",
     ),
-    _activation("relu6", "F.relu6", "min(max(x, 0), 6) (MobileNet)."),
+    _activation("relu6", "F.relu6", "min(max(x, 0), 6) (MobileNet).", role="idempotent"),
     _activation("hardswish", "F.hardswish", "x * relu6(x + 3) / 6 (MobileNetV3)."),
     _activation("hardsigmoid", "F.hardsigmoid", "relu6(x + 3) / 6 (MobileNetV3 squeeze-excitation).", role="squash"),
     _activation(
@@ -163,6 +163,7 @@ _ELEMENTWISE = (
             ArgSpec("max", "float", default=1.0, aliases=("max_val",)),
         ),
         lambda a: "".join(f", {k}_val={a[k]!r}" for k, d in (("min", -1.0), ("max", 1.0)) if a[k] != d),
+        role="idempotent",
     ),
     _activation("softsign", "F.softsign", "x / (1 + |x|)."),
     _activation("logsigmoid", "F.logsigmoid", "log(sigmoid(x))."),

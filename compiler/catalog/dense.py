@@ -67,6 +67,14 @@ def _embedding_shape(inputs: list[TensorType], args: Args) -> TensorType:
             label=f"input dtype is {t.dtype}",
             help="declare the input as int64, e.g. `input tokens: int64[N, T]`",
         )
+    padding, vocab = args["padding_idx"], args["vocab"]
+    if padding is not None and padding >= vocab:  # nn.Embedding asserts "Padding_idx must be within num_embeddings"
+        raise ShapeError(
+            f"padding_idx={padding} is not a token id of embedding(vocab={vocab}): ids are 0..{vocab - 1}",
+            code="E-arg-type",
+            label=f"padding_idx={padding}",
+            help=f"use padding_idx={vocab - 1} (or 0), or a vocab above {padding}",
+        )
     return TensorType("float32", (*t.shape, args["dim"]), spatial=False)
 
 
