@@ -339,3 +339,12 @@ def test_batch_dim_arguments_are_errors_and_the_note_is_true(layer, torch_call):
     assert diag.code == "E-arg-type" and diag.notes and diag.notes[0].startswith("PyTorch would")
     out = torch_call(torch.randn(4, 6))  # PyTorch runs it, and the batch of 4 is gone
     assert out.dim() == 0 or out.shape[0] != 4
+
+
+def test_avgpool3d_needs_the_input_at_least_the_kernel_as_pytorch_checks():
+    (diag,) = errors(spec("[N, 2, 3, 5, 5]", "avgpool3d(4, stride=2, padding=2) -> flatten -> linear(3)"))
+    assert "depth (3) to be at least the kernel (4)" in diag.message
+    with pytest.raises(RuntimeError, match="smaller than kernel size"):
+        nn.AvgPool3d(4, 2, 2)(torch.randn(1, 2, 3, 5, 5))
+    assert nn.AvgPool2d(4, 2, 2)(torch.randn(1, 2, 3, 5)).shape == (1, 2, 2, 3)  # the 2-D pool has no such check
+    assert not errors(spec("[N, 2, 3, 5]", "avgpool2d(4, stride=2, padding=2) -> flatten -> linear(3)"))
