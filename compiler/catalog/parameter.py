@@ -59,7 +59,8 @@ PARAMETER = LayerSpec(
     doc="A learnable tensor declared in a block or model, `param NAME: [sizes] = INIT`, used as a value "
     "(`out in + gamma * y`). INIT is a number (every element), `zeros`, `ones` or `normal(std=0.02, mean=0)`. "
     "Emitted as `self.NAME = nn.Parameter(...)`, so torchvision's `layer_scale`, `class_token` or "
-    "`pos_embedding` keep their names; counted in the parameters.",
+    "`pos_embedding` keep their names; counted in the parameters. A declaration binds the arguments below "
+    "(NAME, [sizes], the initializer and its number, mean or std); `param` is never called like a layer.",
     args=(
         ArgSpec("name", "str"),
         ArgSpec("shape", "int_list", minimum=1),

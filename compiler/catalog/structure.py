@@ -245,8 +245,6 @@ IDENTITY = LayerSpec(
     example="identity",
 )
 
-LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)
-
 
 def _stochastic_depth_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
@@ -270,4 +268,4 @@ STOCHASTIC_DEPTH = LayerSpec(
     example="stochastic_depth(0.1)",
 )
 
-LAYERS = (*LAYERS, STOCHASTIC_DEPTH)
+LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY, STOCHASTIC_DEPTH)
