@@ -341,7 +341,11 @@ def random_spec(draw) -> str:
             shape = draw(
                 st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]", f"[1, {k}]"])
             )
-            init = draw(st.sampled_from(["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)"]))
+            init = draw(
+                st.sampled_from(
+                    ["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)", "trunc_normal(std=0.1)"]
+                )
+            )
             lines += [f"    here = {chain}", f"    param p: {shape} = {init}"]
             use = draw(st.integers(0, 2))
             if use == 2:  # a class token over the batch
