@@ -104,11 +104,13 @@ def _largest(types, env) -> int:
 
 
 def _in_domain(graph, types, env) -> bool:
-    """instancenorm is documented to need more than one spatial element; a symbol set to 1 leaves that domain."""
+    """instancenorm needs more than one spatial element, groupnorm more than one value per group (netc rejects
+    both where the sizes are known); a symbol set to 1 leaves that domain."""
     for node in graph.nodes:
-        if node.op == "instancenorm" and node.inputs[0] in types:
-            size = 1
-            for d in types[node.inputs[0]].shape[2:]:
+        if node.op in ("instancenorm", "groupnorm") and node.inputs[0] in types:
+            shape = types[node.inputs[0]].shape
+            size = shape[1] // node.args["groups"] if node.op == "groupnorm" else 1
+            for d in shape[2:]:
                 size *= evaluate(d, env)
             if size == 1:
                 return False
@@ -341,7 +343,11 @@ def random_spec(draw) -> str:
             shape = draw(
                 st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]", f"[1, {k}]"])
             )
-            init = draw(st.sampled_from(["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)"]))
+            init = draw(
+                st.sampled_from(
+                    ["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)", "trunc_normal(std=0.1)"]
+                )
+            )
             lines += [f"    here = {chain}", f"    param p: {shape} = {init}"]
             use = draw(st.integers(0, 2))
             if use == 2:  # a class token over the batch
@@ -351,13 +357,13 @@ def random_spec(draw) -> str:
             lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
         elif form == 4:
-            # a value and a number: scale, shift, `1 - x`, division, negation (dtype rules included)
-            number = draw(st.sampled_from(["0.5", "2", "1", "6", "1e-3"]))
-            op = draw(st.sampled_from(["*", "+", "-", "/"]))
-            lines.append(f"    here = {chain}")
-            lines.append(
-                draw(st.sampled_from([f"    (here {op} {number})", f"    ({number} {op} here)", "    (-here)"]))
+            # a value and a number, or a negation (scalar / neg)
+            name = f"s{len(lines)}"
+            number = draw(st.sampled_from(["0.5", "2", "6", "1e-3"]))
+            expr = draw(
+                st.sampled_from([f"{name} * {number}", f"1 - {name}", f"{name} / {number}", f"-{name}", f"{name} + 1"])
             )
+            lines += [f"    {name} = {chain}", f"    ({expr})"]
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"
