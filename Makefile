@@ -29,10 +29,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/train_speed.py
 	$(BIN)/python benchmarks/big_spec.py
 
-# the long property runs: 100,000+ fuzz examples and a large shape-oracle run
+# the long property runs: 100,000+ fuzz examples, a large shape-oracle run and a whole-model oracle run
 fuzz: $(STAMP)
 	NETC_FUZZ_EXAMPLES=25000 $(BIN)/python -m pytest -q tests/test_robustness.py
 	NETC_ORACLE_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_shapes_oracle.py -k agrees
+	NETC_WHOLE_ORACLE_EXAMPLES=3000 $(BIN)/python -m pytest -q tests/test_whole_model_oracle.py --hypothesis-show-statistics
 
 clean:
 	rm -rf $(VENV) runs .pytest_cache .hypothesis

@@ -365,3 +365,10 @@ def test_the_float_input_note_is_true():
     assert F.relu(ids).dtype == torch.int64
     with pytest.raises(RuntimeError):
         F.gelu(ids)
+
+
+# ---- found by the whole-model oracle ------------------------------------------------------
+def test_an_unused_block_that_uses_another_block_builds(tmp_path):
+    """Checking an unused block recorded its inner block instances, with unknown sizes, in the model."""
+    blocks = "block fc(c):\n    linear(c) -> relu\nblock outer(c):\n    in -> fc(c) -> (fc(c) * 2)\n"
+    check_text(spec("fc(4)\nlinear(4)", blocks=blocks), tmp_path)
