@@ -24,6 +24,7 @@ from torch.utils.data import DataLoader, TensorDataset
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from netspec.compiler.train_config import Choice, TrainConfig  # noqa: E402
 from netspec.runtime.data import load_data  # noqa: E402
 from netspec.runtime.load import load  # noqa: E402
 from netspec.runtime.prepare import prepare  # noqa: E402
@@ -36,12 +37,12 @@ TARGET = 0.97
 
 def setup():
     loaded = load(ROOT / "specs" / "digits_cnn.net")
-    t = loaded.metadata["train"]
+    t = TrainConfig.model_validate(loaded.metadata["train"])
     data = prepare(
         load_data("digits", {}),
         loaded.metadata,
         val_split=0.0,
-        test_split=t["test_split"],
+        test_split=t.test_split,
         standardize=True,
         onehot=False,
     )
@@ -73,9 +74,8 @@ def canonical_throughput(loaded, data) -> float:
 
 
 def runtime_throughput(loaded, data, tmp: Path) -> float:
-    cfg = RunConfig(
-        optimizer="adam", optimizer_args={"lr": 1e-3}, batch_size=64, epochs=EPOCHS, quiet=True, device="cpu"
-    )
+    settings = TrainConfig(optimizer=Choice(name="adam", args={"lr": 1e-3}), batch_size=64, epochs=EPOCHS)
+    cfg = RunConfig(train=settings, quiet=True, device="cpu")
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, data, cfg, tmp)
     seen, seconds = 0, 0.0
     for _ in range(EPOCHS):
@@ -157,20 +157,8 @@ def time_to_accuracy_canonical(loaded, data, seed: int, max_epochs: int = 60) ->
 
 
 def time_to_accuracy_runtime(loaded, data, tmp: Path, seed: int) -> tuple[float, int]:
-    t = loaded.metadata["train"]
-    cfg = RunConfig(
-        optimizer=t["optimizer"]["name"],
-        optimizer_args=t["optimizer"]["args"],
-        schedule=t["schedule"]["name"],
-        schedule_args=t["schedule"]["args"],
-        batch_size=t["batch_size"],
-        epochs=t["epochs"],
-        seed=seed,
-        precision=t["precision"],
-        channels_last=t["channels_last"],
-        quiet=True,
-        device="cpu",
-    )
+    settings = TrainConfig.model_validate({**loaded.metadata["train"], "seed": seed})
+    cfg = RunConfig(train=settings, quiet=True, device="cpu")
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, data, cfg, tmp)
     spent = 0.0
     for epoch in range(1, trainer.epochs + 1):

@@ -320,8 +320,41 @@ def bind(
         value, problem = check_arg(spec, values[spec.name], owner)
         if problem:
             diags.append(error("E-arg-type", problem, spans[spec.name], label=f"{describe(values[spec.name])}"))
-        bound[spec.name] = value
+        # a bare word a schema kept as it is (a block parameter of kind "any") travels on as its text
+        bound[spec.name] = value.text if isinstance(value, Word) else value
     return bound, spans, diags
+
+
+def split_call(expr: ir.Expr) -> tuple[str, Span, list[ir.Arg]] | None:
+    """`name` or `name(args...)` as (name, name span, arguments); None for anything else."""
+    if isinstance(expr, ir.Name):
+        return expr.id, expr.span, []
+    if isinstance(expr, ir.Call):
+        return expr.callee, expr.callee_span, list(expr.args)
+    return None
+
+
+def bind_call(
+    owner: str,
+    schema: tuple[ArgSpec, ...],
+    args: list[ir.Arg],
+    call_span: Span,
+    env: dict[str, Any] | None = None,
+    io: tuple[str, str] | None = None,
+    varargs: bool = False,
+) -> tuple[dict[str, Any], dict[str, Span], list[Diagnostic]]:
+    """The one path of every call with a schema (layer, block, task, train setting): each argument
+    to a constant (names looked up in `env`), then bound and checked against the schema."""
+    evaluated: list[tuple[ir.Arg, Any]] = []
+    diags: list[Diagnostic] = []
+    for arg in args:
+        try:
+            evaluated.append((arg, constant(arg.value, env or {})))
+        except NotConstant as exc:
+            diags.append(exc.diagnostic)
+    if diags:  # a binding of the rest would only add "missing argument" cascades
+        return {}, {}, diags
+    return bind(owner, schema, evaluated, call_span, io=io, varargs=varargs)
 
 
 def _signature_help(owner: str, schema: tuple[ArgSpec, ...]) -> str:

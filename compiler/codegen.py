@@ -85,14 +85,34 @@ def py_literal(value: Any, level: int = 0) -> str:
     raise TypeError(f"not plain data: {type(value).__name__}")
 
 
+def _input_entry(node: Any, vocab: dict[str, int]) -> dict[str, Any]:
+    entry = {"name": node.id, "dtype": node.dtype, "shape": list(node.dims)}
+    if node.id in vocab:  # token ids: the runtime checks the data against it before the first step
+        entry["vocab"] = vocab[node.id]
+    return entry
+
+
+def _id_limits(checked: Checked) -> dict[str, int]:
+    """For each input read by an embedding, the smallest vocabulary of those embeddings (ids must lie below it)."""
+    inputs = {n.id for n in checked.graph.inputs}
+    limits: dict[str, int] = {}
+    for node in checked.graph.nodes:
+        if node.op == "embedding":
+            for source in node.inputs:
+                if source in inputs:
+                    limits[source] = min(limits.get(source, node.args["vocab"]), node.args["vocab"])
+    return limits
+
+
 def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str, class_name: str) -> dict[str, Any]:
     task = checked.task
+    vocab = _id_limits(checked)
     return {
         "model": checked.graph.model,
         "class_name": class_name,
         "spec": source_name,
         "spec_hash": digest,
-        "inputs": [{"name": n.id, "dtype": n.dtype, "shape": list(n.dims)} for n in checked.graph.inputs],
+        "inputs": [_input_entry(n, vocab) for n in checked.graph.inputs],
         "output_shape": ["N", task.outputs],
         "task": {
             "kind": task.kind,
@@ -102,7 +122,7 @@ def metadata(checked: Checked, train: TrainConfig, digest: str, source_name: str
             "target_shape": list(task.target_shape),
             "label_smoothing": task.label_smoothing,
         },
-        "train": train.model_dump(mode="json"),
+        "train": train.written(),
         "total_params": checked.total_params,
     }
 
@@ -136,6 +156,7 @@ class Generator:
         self.uses_functional = False
         self._names_by_scope: dict[str, dict[str, str]] | None = None
         self._repeat_line = {r.members[0]: r.span.line for r in self.graph.repeats}
+        self.uses_torchvision = False
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -179,6 +200,8 @@ class Generator:
         w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
         meta = metadata(self.checked, self.train, digest, self.source_name, self.class_name)
         w.line(f"METADATA = {py_literal(meta)}")
+        if self.uses_torchvision:  # torchvision.ops layers (StochasticDepth), imported only when used
+            w.lines.insert(functional_import + 1, "import torchvision.ops")
         if not self.uses_functional:  # only the imports the module needs (ruff F401)
             del w.lines[functional_import]
         source = w.text()
@@ -248,6 +271,7 @@ class Generator:
         }
 
     def _ctor_text(self, ctor: Ctor) -> str:
+        self.uses_torchvision |= _names_torchvision(ctor)
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
         inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
@@ -285,6 +309,9 @@ class Generator:
                 attr = f"self.{attrs[item.local]}" if item.local in attrs else None
                 expr = CATALOG[node.op].call(attr, in_vars, node.args)
                 self.uses_functional |= expr.startswith("F.")
+                if CATALOG[node.op].arity < 0:  # a declared `param`: used as `self.gamma` where needed
+                    var[out_id] = expr
+                    continue
             else:
                 expr = f"self.{attrs[item.local]}({in_vars[0]})"
             if out_id in names:
@@ -349,3 +376,10 @@ def _show(shape: tuple[int | str, ...]) -> str:
 
 def generate(checked: Checked, train: TrainConfig, source_name: str) -> str:
     return Generator(checked, train, source_name).module()
+
+
+def _names_torchvision(ctor: Ctor) -> bool:
+    """Whether a constructor, or one nested in it, is a torchvision class (the module then imports it)."""
+    return ctor.cls.startswith("torchvision.") or any(
+        _names_torchvision(v) if isinstance(v, Ctor) else v.startswith("torchvision.") for _, v in ctor.args
+    )

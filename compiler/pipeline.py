@@ -17,6 +17,7 @@ from netspec.compiler.record import trusted
 from netspec.compiler.resolve import resolve
 from netspec.compiler.shapes import Checked, infer
 from netspec.compiler.source import SourceFile, Span
+from netspec.compiler.spec_checks import check_spec
 from netspec.compiler.tasks import Task, resolve_task
 from netspec.compiler.train_config import TrainConfig, resolve_train
 
@@ -70,32 +71,15 @@ def _compile(source: SourceFile) -> Compilation:
         return result
     tasks = [i for i in result.program.items if isinstance(i, ir.TaskDecl)]
     trains = [i for i in result.program.items if isinstance(i, ir.TrainSection)]
-    diags: list[Diagnostic] = []
-    if not tasks:
-        diags.append(
-            error(
-                "E-structure",
-                "the spec has no task",
-                Span.point(1, 1),
-                label="missing `task`",
-                help="add e.g. `task multiclass(classes=10)`",
-            )
-        )
-    else:
+    diags, inputs_ok = check_spec(result.program)
+    if tasks:
         result.task, more = resolve_task(tasks[0])
         diags += more
-        diags += [
-            error("E-structure", "a spec has one `task`", t.span, label="repeated", help="keep one") for t in tasks[1:]
-        ]
     result.train, more = resolve_train(trains[0] if trains else None, result.task.kind if result.task else None)
     diags += more
-    diags += [
-        error("E-structure", "a spec has one `train:` section", t.span, label="repeated", help="merge them")
-        for t in trains[1:]
-    ]
     result.graph, more = resolve(result.program)
     diags += more
-    if result.graph is not None:
+    if result.graph is not None and inputs_ok:
         result.checked, more = infer(result.graph, result.task)
         diags += more
     result.diagnostics = sorted(diags, key=lambda d: (d.span.line, d.span.column))

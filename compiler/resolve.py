@@ -6,22 +6,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, Word, bind, constant, describe
+from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant, describe
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
+from netspec.compiler.param_decl import param_args
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest
-from netspec.compiler.tensor_types import DTYPES
 
 POISON = "<error>"
 BLOCK_INPUT = "in"
 MAX_REPEAT = 1000
 MAX_NODES = 200_000
 MAX_BLOCK_DEPTH = 32  # blocks inside blocks; deeper nesting would exhaust Python's stack (docs/language.md)
-MAX_DIM = 2**31
 
 
 @dataclass
@@ -66,7 +65,8 @@ class Resolver:
         self.diags.append(error(code, message, span, **extra))
 
     def is_callable(self, name: str, scope: Scope) -> bool:
-        return (name in CATALOG or name in self.blocks) and name not in scope.values and name not in scope.env
+        layer = name in CATALOG and CATALOG[name].arity >= 0  # a `param` is declared, never called
+        return (layer or name in self.blocks) and name not in scope.values and name not in scope.env
 
     def is_tensor(self, expr: ir.Expr, scope: Scope) -> bool:
         if isinstance(expr, ir.Name):
@@ -104,15 +104,6 @@ class Resolver:
             label="not a layer, block or value",
             help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
         )
-
-    def constant_args(self, args: list[ir.Arg], scope: Scope) -> list[tuple[ir.Arg, Any]]:
-        out = []
-        for arg in args:
-            try:
-                out.append((arg, constant(arg.value, scope.env)))
-            except NotConstant as exc:
-                self.diags.append(exc.diagnostic)
-        return out
 
     def add_node(
         self,
@@ -439,13 +430,12 @@ class Resolver:
             if arg.name is None and isinstance(arg.value, ir.Name) and self.looks_like_value(arg.value.id, scope):
                 self.unknown_name(arg.value.id, arg.value.span, scope, expect_value=True)
                 return POISON
-        evaluated = self.constant_args(const_args, scope)
-        if len(evaluated) < len(const_args):  # already reported; binding the rest would only add noise
-            return POISON
         if callee in self.blocks:
-            return self.expand_block(callee, evaluated, span, inputs[0], scope, name)
+            return self.expand_block(callee, const_args, span, inputs[0], scope, name)
         assert spec is not None
-        values, spans, diags = bind(callee, spec.args, evaluated, span, io=spec.io, varargs=spec.varargs)
+        values, spans, diags = bind_call(
+            callee, spec.args, const_args, span, env=scope.env, io=spec.io, varargs=spec.varargs
+        )
         self.diags += diags
         return self.add_node(callee, values, inputs, span, scope, name, spans)
 
@@ -471,9 +461,7 @@ class Resolver:
         defaults = self.block_defaults[name]
         return tuple(ArgSpec(p.name, "any", default=defaults.get(p.name, REQUIRED)) for p in self.blocks[name].params)
 
-    def expand_block(
-        self, name: str, evaluated: list[tuple[ir.Arg, Any]], span: Span, inp: str, scope: Scope, alias: str | None
-    ) -> str:
+    def expand_block(self, name: str, args: list[ir.Arg], span: Span, inp: str, scope: Scope, alias: str | None) -> str:
         if name in scope.block_stack:
             chain = " -> ".join((*scope.block_stack[scope.block_stack.index(name) :], name))
             self.err(
@@ -494,11 +482,10 @@ class Resolver:
             )
             return POISON
         self.used_blocks.add(name)
-        bound, _, diags = bind(name, self.block_schema(name), evaluated, span)
+        bound, _, diags = bind_call(name, self.block_schema(name), args, span, env=scope.env)
         self.diags += diags
         if diags:
             return POISON
-        bound = {k: (v.text if isinstance(v, Word) else v) for k, v in bound.items()}
         local = alias if alias is not None else scope.fresh(name)
         instance_id = scope.prefix + local
         inner = Scope(
@@ -527,7 +514,7 @@ class Resolver:
                 help="add at least one layer, e.g. `identity`",
             )
             return POISON
-        scope.taken |= {s.target for s in body if isinstance(s, ir.Assign)}
+        scope.taken |= {s.target for s in body if isinstance(s, ir.Assign | ir.ParamDecl)}
         out: str | None = None
         for stmt in body:
             if out is not None:
@@ -539,28 +526,12 @@ class Resolver:
                     help="move `out` to the end",
                 )
                 break
-            if isinstance(stmt, ir.Assign):
+            if isinstance(stmt, ir.Assign | ir.ParamDecl) and self.name_taken(stmt.target, stmt.target_span, scope):
+                continue
+            if isinstance(stmt, ir.ParamDecl):
+                self.declare_param(stmt, scope)
+            elif isinstance(stmt, ir.Assign):
                 target = stmt.target
-                if target in scope.values or target in scope.env:
-                    first = scope.value_spans.get(target)
-                    self.err(
-                        "E-duplicate",
-                        f"`{target}` is already defined",
-                        stmt.target_span,
-                        label="defined again here",
-                        secondary=(Label(span=first, message="first defined here"),) if first else (),
-                        help="choose another name",
-                    )
-                    continue
-                if target in CATALOG or target in self.blocks:
-                    self.err(
-                        "E-duplicate",
-                        f"`{target}` is the name of a layer or block",
-                        stmt.target_span,
-                        label="shadows a layer",
-                        help=f"rename it, e.g. `{target}_out`",
-                    )
-                    continue
                 single = isinstance(stmt.value, ir.Call | ir.Name) and not (
                     isinstance(stmt.value, ir.Name) and stmt.value.id in scope.values
                 )
@@ -586,6 +557,46 @@ class Resolver:
                     )
                 )
         return cur if cur is not None else POISON
+
+    def name_taken(self, target: str, span: Span, scope: Scope) -> bool:
+        """A new value name that is already a value, a block parameter, a layer or a block: reported."""
+        if target in scope.values or target in scope.env:
+            first = scope.value_spans.get(target)
+            self.err(
+                "E-duplicate",
+                f"`{target}` is already defined",
+                span,
+                label="defined again here",
+                secondary=(Label(span=first, message="first defined here"),) if first else (),
+                help="choose another name",
+            )
+            return True
+        if target in CATALOG or target in self.blocks:
+            self.err(
+                "E-duplicate",
+                f"`{target}` is the name of a layer or block",
+                span,
+                label="shadows a layer",
+                help=f"rename it, e.g. `{target}_out`",
+            )
+            return True
+        return False
+
+    def declare_param(self, stmt: ir.ParamDecl, scope: Scope) -> None:
+        """`param gamma: [c, 1, 1] = 1e-6`: a node with no inputs, named as declared, usable as a value."""
+        args, diags = param_args(stmt, scope.env)
+        self.diags += diags
+        value = POISON
+        if not diags:
+            spec = CATALOG["param"]
+            values, spans, more = bind_call("param", spec.args, args, stmt.span, env=scope.env)
+            self.diags += more
+            if not more:
+                value = self.add_node("param", values, [], stmt.span, scope, stmt.target, spans)
+        scope.values[stmt.target] = value
+        if not self.dry and value != POISON:
+            self.names[scope.prefix + stmt.target] = value
+        scope.value_spans[stmt.target] = stmt.target_span
 
     # ---- program --------------------------------------------------------------
     def collect_blocks(self) -> None:
@@ -645,33 +656,6 @@ class Resolver:
         models = [i for i in items if isinstance(i, ir.ModelDecl)]
         inputs = [i for i in items if isinstance(i, ir.InputDecl)]
         layers = [i for i in items if isinstance(i, ir.LayersSection)]
-        start = Span.point(1, 1)
-        for what, found, example in (("model", models, "model MyNet"), ("layers", layers, "layers:")):
-            if not found:
-                self.err(
-                    "E-structure",
-                    f"the spec has no `{what}` {'declaration' if what == 'model' else 'section'}",
-                    start,
-                    label=f"missing `{what}`",
-                    help=f"add `{example}`",
-                )
-            for extra in found[1:]:
-                self.err(
-                    "E-structure",
-                    f"a spec has one `{what}` {'declaration' if what == 'model' else 'section'}",
-                    extra.span,
-                    label="repeated",
-                    secondary=(),
-                    help="merge them into one",
-                )
-        if not inputs:
-            self.err(
-                "E-structure",
-                "the spec declares no input",
-                start,
-                label="missing `input`",
-                help="add e.g. `input x: float32[N, 1, 28, 28]`",
-            )
         self.collect_blocks()
         input_nodes: list[InputNode] = []
         values: dict[str, str] = {}
@@ -679,38 +663,6 @@ class Resolver:
             if decl.name in values or decl.name in CATALOG or decl.name in self.blocks:
                 self.err("E-duplicate", f"`{decl.name}` is already defined", decl.name_span, label="defined again here")
                 continue
-            if decl.dtype not in DTYPES:
-                match = closest(decl.dtype, DTYPES)
-                self.err(
-                    "E-dtype",
-                    f"unknown dtype `{decl.dtype}`",
-                    decl.dtype_span,
-                    label="not a dtype",
-                    help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
-                )
-            if not decl.dims or decl.dims[0].value != "N":
-                first = decl.dims[0].span if decl.dims else decl.span
-                self.err(
-                    "E-shape",
-                    "the first dimension of an input is the batch and must be written `N`",
-                    first,
-                    label="batch dimension",
-                    help=f"write `{decl.dtype}[N, ...]`",
-                )
-            for dim in decl.dims[1:]:
-                if dim.value == "N":
-                    self.err(
-                        "E-shape",
-                        "`N` is the batch dimension and may only come first",
-                        dim.span,
-                        help="use another name for a symbolic size, e.g. T",
-                    )
-                elif isinstance(dim.value, int) and dim.value < 1:
-                    self.err("E-shape", f"dimension sizes must be positive, not {dim.value}", dim.span)
-                elif isinstance(dim.value, int) and dim.value > MAX_DIM:
-                    self.err(
-                        "E-limit", f"dimension sizes must be at most {MAX_DIM:,} (2**31), not {dim.value:,}", dim.span
-                    )
             values[decl.name] = decl.name
             input_nodes.append(
                 InputNode(id=decl.name, dtype=decl.dtype, dims=tuple(d.value for d in decl.dims), span=decl.span)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from netspec.compiler import ir
-from netspec.compiler.args import NotConstant, Word, bind, constant
+from netspec.compiler.args import bind_call, split_call
 from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.graph import Frozen
@@ -52,11 +52,8 @@ TASK_KINDS = tuple(_SCHEMAS)
 
 def resolve_task(decl: ir.TaskDecl) -> tuple[Task | None, list[Diagnostic]]:
     expr = decl.value
-    if isinstance(expr, ir.Name):
-        name, name_span, raw_args = expr.id, expr.span, []
-    elif isinstance(expr, ir.Call):
-        name, name_span, raw_args = expr.callee, expr.callee_span, list(expr.args)
-    else:
+    call = split_call(expr)
+    if call is None:
         return None, [
             error(
                 "E-task",
@@ -66,6 +63,7 @@ def resolve_task(decl: ir.TaskDecl) -> tuple[Task | None, list[Diagnostic]]:
                 help="e.g. `task multiclass(classes=10)`",
             )
         ]
+    name, name_span, raw_args = call
     if name not in _SCHEMAS:
         hint = did_you_mean(name, TASK_KINDS)
         return None, [
@@ -78,21 +76,9 @@ def resolve_task(decl: ir.TaskDecl) -> tuple[Task | None, list[Diagnostic]]:
                 or "use multiclass(classes=C), binary, multilabel(labels=K) or regression(outputs=K, loss=mse|l1|huber)",
             )
         ]
-    evaluated = []
-    diags: list[Diagnostic] = []
-    for arg in raw_args:
-        try:
-            evaluated.append((arg, constant(arg.value, {})))
-        except NotConstant as exc:
-            diags.append(exc.diagnostic)
+    values, _, diags = bind_call(name, _SCHEMAS[name], raw_args, expr.span)
     if diags:
         return None, diags
-    values, _, diags = bind(name, _SCHEMAS[name], evaluated, expr.span)
-    if diags:
-        return None, diags
-    for key, value in values.items():
-        if isinstance(value, Word):
-            values[key] = value.text
     span = decl.span
     if name == "multiclass":
         return Task(

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import NotConstant, Word, bind, constant
+from netspec.compiler.args import bind_call, split_call
 from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.graph import Frozen
 from netspec.compiler.suggest import did_you_mean
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 _ROOT = ArgSpec("root", "str", default="data")
 _DOWNLOAD = ArgSpec("download", "bool", default=False)
@@ -72,10 +72,22 @@ class Choice(Frozen):
     args: dict[str, Any] = Field(default_factory=dict)
 
 
+def default_choice(options: dict[str, tuple[ArgSpec, ...]], name: str) -> Choice:
+    """A choice with every argument at its schema default (the defaults are written once, in the ArgSpecs)."""
+    return Choice(name=name, args={a.name: a.default for a in options[name]})
+
+
 class TrainConfig(Frozen):
-    data: Choice = Field(default_factory=lambda: Choice(name="digits"))
-    optimizer: Choice = Field(default_factory=lambda: Choice(name="adam", args={"lr": 1e-3, "weight_decay": 0.0}))
-    schedule: Choice = Field(default_factory=lambda: Choice(name="none"))
+    """The training settings, one schema from the spec through METADATA into the runtime.
+
+    A setting the spec did not write is unset (absent from `model_fields_set`, and from `written()`,
+    which is what METADATA records) and reads as its default here. `data` has no default: a model
+    does not tell which data set fits it.
+    """
+
+    data: Choice | None = None
+    optimizer: Choice = Field(default_factory=lambda: default_choice(OPTIMIZERS, "adam"))
+    schedule: Choice = Field(default_factory=lambda: default_choice(SCHEDULES, "none"))
     batch_size: int = 64
     epochs: int = 10
     steps: int | None = None
@@ -87,6 +99,33 @@ class TrainConfig(Frozen):
     standardize: bool = True
     precision: str = "fp32"
     channels_last: bool = False
+
+    @field_validator("data", "optimizer", "schedule", "early_stopping")
+    @classmethod
+    def _bound(cls, choice: Choice | None, info: ValidationInfo) -> Choice | None:
+        """Data from outside the compiler (METADATA, a caller's config): the same names, arguments and defaults."""
+        if choice is None:
+            return None
+        options = _CHOICES[info.field_name or ""]
+        if choice.name not in options:
+            raise ValueError(f"unknown {info.field_name} {choice.name!r}: choose one of {', '.join(options)}")
+        specs = {a.name: a for a in options[choice.name]}
+        unknown = sorted(set(choice.args) - set(specs))
+        missing = [n for n, a in specs.items() if a.required and n not in choice.args]
+        if unknown or missing:
+            raise ValueError(
+                f"{choice.name}: "
+                + "; ".join([*(f"no argument {n!r}" for n in unknown), *(f"{n!r} missing" for n in missing)])
+            )
+        return Choice(name=choice.name, args={n: choice.args.get(n, a.default) for n, a in specs.items()})
+
+    def written(self) -> dict[str, Any]:
+        """The settings the spec (or an override) wrote, as plain JSON-able data: what METADATA holds."""
+        return self.model_dump(mode="json", exclude_unset=True)
+
+    def effective(self) -> dict[str, Any]:
+        """Every setting, written or default, as plain data (`netc train --print-config`)."""
+        return self.model_dump(mode="json")
 
 
 _SCALARS: dict[str, ArgSpec] = {
@@ -112,14 +151,12 @@ SETTINGS = tuple(_SCALARS) + tuple(_CHOICES)
 
 def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tuple[Choice | None, list[Diagnostic]]:
     expr = setting.value
-    if isinstance(expr, ir.Name):
-        name, name_span, args = expr.id, expr.span, []
-    elif isinstance(expr, ir.Call):
-        name, name_span, args = expr.callee, expr.callee_span, list(expr.args)
-    else:
+    call = split_call(expr)
+    if call is None:
         return None, [
             error("E-train", f"`{setting.key}` expects one of {', '.join(options)}", expr.span, label="not a choice")
         ]
+    name, name_span, args = call
     if name not in options:
         hint = did_you_mean(name, options)
         return None, [
@@ -131,16 +168,7 @@ def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tup
                 help=hint or f"choose one of {', '.join(options)}",
             )
         ]
-    evaluated = []
-    diags: list[Diagnostic] = []
-    for arg in args:
-        try:
-            evaluated.append((arg, constant(arg.value, {})))
-        except NotConstant as exc:
-            diags.append(exc.diagnostic)
-    values, _, more = bind(name, options[name], evaluated, expr.span)
-    diags += more
-    values = {k: (v.text if isinstance(v, Word) else v) for k, v in values.items()}
+    values, _, diags = bind_call(name, options[name], args, expr.span)
     return (None, diags) if diags else (Choice(name=name, args=values), [])
 
 
@@ -177,13 +205,8 @@ def resolve_train(
             if choice is not None:
                 values[key] = choice
         elif key in _SCALARS:
-            try:
-                raw = constant(setting.value, {})
-            except NotConstant as exc:
-                diags.append(exc.diagnostic)
-                continue
-            values_, _, more = bind(
-                key, (_SCALARS[key],), [(ir.Arg(span=setting.value.span, value=setting.value), raw)], setting.span
+            values_, _, more = bind_call(
+                key, (_SCALARS[key],), [ir.Arg(span=setting.value.span, value=setting.value)], setting.span
             )
             diags += more
             if not more:

@@ -15,12 +15,16 @@ from netspec.compiler.diagnostics import CompileFailed
 from netspec.compiler.pipeline import read_source
 from netspec.compiler.render import render_all_text, summary
 from netspec.compiler.source import SourceFile
-from netspec.runtime.data import data_from_flag, load_data, read_csv_features
+from netspec.compiler.train_config import Choice, TrainConfig
+from netspec.runtime.checkpoint import load_checkpoint, restore_model
+from netspec.runtime.columns import by_name
+from netspec.runtime.data import ArrayData, load_data, read_csv_table
 from netspec.runtime.distributed import launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
 from netspec.runtime.prepare import Prepared, prepare
+from netspec.runtime.settings import BadSettings, require_data, run_settings
 from netspec.runtime.splits import Normalizer, Split
 from netspec.runtime.stopping import Interrupted
 from netspec.runtime.train import RunConfig, Trainer, evaluate_split, pick_device
@@ -33,42 +37,14 @@ def _load(path: str) -> LoadedSpec:
     return load(path)
 
 
-def _data_choice(args: argparse.Namespace, train_cfg: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    if getattr(args, "data", None):
-        return data_from_flag(args.data, getattr(args, "target", None))
-    return train_cfg["data"]["name"], dict(train_cfg["data"]["args"])
-
-
-def _run_config(args: argparse.Namespace, t: dict[str, Any]) -> RunConfig:
-    opt_name = args.optimizer or t["optimizer"]["name"]
-    opt_args = (
-        dict(t["optimizer"]["args"])
-        if opt_name == t["optimizer"]["name"]
-        else {"lr": {"sgd": 0.01, "rmsprop": 0.01}.get(opt_name, 1e-3)}
-    )
-    if args.lr is not None:
-        opt_args["lr"] = args.lr
-    schedule = args.schedule or t["schedule"]["name"]
-    steps = args.steps if args.steps is not None else (None if args.epochs is not None else t["steps"])
+def _run_config(args: argparse.Namespace, settings: TrainConfig) -> RunConfig:
     return RunConfig(
-        optimizer=opt_name,
-        optimizer_args=opt_args,
-        schedule=schedule,
-        schedule_args=dict(t["schedule"]["args"]) if schedule == t["schedule"]["name"] else {},
-        batch_size=args.batch_size or t["batch_size"],
-        epochs=args.epochs or t["epochs"],
-        steps=steps,
-        seed=args.seed if args.seed is not None else t["seed"],
-        clip=t["clip"],
-        early_stopping={"monitor": t["early_stopping"]["name"], **t["early_stopping"]["args"]}
-        if t["early_stopping"]
-        else None,
-        precision=args.precision or t["precision"],
-        channels_last=t["channels_last"],
+        train=settings,
         compile=args.compile,
         deterministic=args.deterministic,
         device=args.device,
         quiet=args.quiet,
+        checkpoint_every=args.checkpoint_every,
     )
 
 
@@ -81,10 +57,17 @@ def _guard(fn):
             print(render_all_text(exc.diagnostics, source), file=sys.stderr)
             print(summary(exc.diagnostics), file=sys.stderr)
             return 1
+        except BadSettings as exc:  # a flag or --set line the train section's schema refused
+            if world_from_env().is_main:
+                print(render_all_text(exc.diagnostics, exc.source), file=sys.stderr)
+                print(summary(exc.diagnostics), file=sys.stderr)
+            return 2
         except RuntimeProblem as exc:
             if world_from_env().is_main:  # every process meets the same problem; one reports it
                 print(exc.render(), file=sys.stderr)
             return 2 if exc.code == "E-usage" else 1
+        except BrokenPipeError:  # the reader (`| head`) left: the command line ends quietly
+            raise
         except OSError as exc:  # the run directory or a data file cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""
             print(f"error[E-io]: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -110,19 +93,44 @@ def _without_nproc(argv: list[str]) -> list[str]:
     return out
 
 
-def _prepared(args: argparse.Namespace, loaded: LoadedSpec, standardize: bool) -> tuple[str, Prepared]:
-    """The data set named by --data or the spec, validated against the spec and split."""
-    t = loaded.metadata["train"]
-    name, data_args = _data_choice(args, t)
+def _prepared(
+    args: argparse.Namespace,
+    loaded: LoadedSpec,
+    settings: TrainConfig,
+    standardize: bool,
+    contract: dict[str, Any] | None = None,
+) -> tuple[str, Prepared]:
+    """The data set the settings name, validated against the spec and split.
+
+    With a checkpoint's `contract`, table columns are put in the order the model was trained on.
+    """
+    choice = require_data(settings)
+    data = load_data(
+        choice.name, choice.args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)
+    )
+    trained_on = (contract or {}).get("features")
+    if isinstance(data, ArrayData) and trained_on and data.features and data.features != trained_on:
+        data.x = by_name(data.x, data.features, trained_on, None, choice.args.get("path", choice.name))
+        data.features = list(trained_on)
     prepared = prepare(
-        load_data(name, data_args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)),
+        data,
         loaded.metadata,
-        val_split=t["val_split"],
-        test_split=t["test_split"],
+        val_split=settings.val_split,
+        test_split=settings.test_split,
         standardize=standardize,
         onehot=args.targets == "onehot",
+        source=choice.model_dump(mode="json"),
     )
-    return name, prepared
+    return choice.name, prepared
+
+
+def _run_dir(args: argparse.Namespace, model: str) -> Path:
+    """--out, else the resumed run's own folder, else a new runs/<model>-<time>."""
+    if args.out:
+        return Path(args.out)
+    if args.resume and Path(args.resume).parent.name == "checkpoints":
+        return Path(args.resume).parent.parent
+    return Path("runs") / f"{model}-{time.strftime('%Y%m%d-%H%M%S')}"
 
 
 @_guard
@@ -132,19 +140,29 @@ def train(args: argparse.Namespace) -> int:
         _load(args.file)  # report spec errors once, before starting processes
         return launch(args.nproc, _without_nproc(args.argv))
     loaded = _load(args.file)
-    t = loaded.metadata["train"]
-    cfg = _run_config(args, t)
-    name, prepared = _prepared(args, loaded, standardize=t["standardize"])
-    out_dir = (
-        Path(args.out) if args.out else Path("runs") / f"{loaded.metadata['model']}-{time.strftime('%Y%m%d-%H%M%S')}"
-    )
+    settings = run_settings(loaded.metadata, args, Path(args.file))
+    if args.print_config:
+        print(json.dumps({"train": settings.effective(), "written": sorted(settings.model_fields_set)}, indent=2))
+        return 0
+    cfg = _run_config(args, settings)
+    name, prepared = _prepared(args, loaded, settings, standardize=settings.standardize)
+    out_dir = _run_dir(args, loaded.metadata["model"])
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, out_dir, world)
     trainer.stop.install()
     try:
         if args.resume:
             trainer.resume(Path(args.resume))
         result = _fit(trainer, loaded, name, prepared, out_dir)
-    except (Interrupted, KeyboardInterrupt):
+    except Interrupted:  # every rank stopped at the same step boundary: that state resumes exactly
+        trainer.save_interrupted()
+        if world.is_main:
+            last = out_dir / "checkpoints" / "last.pt"
+            print(
+                f"netc: interrupted at step {trainer.step} (epoch {trainer.epoch + 1}); continue with --resume {last}",
+                file=sys.stderr,
+            )
+        return 130
+    except KeyboardInterrupt:  # a second Ctrl-C: stop at once, keep the last checkpoint written
         if world.is_main:
             last = out_dir / "checkpoints" / "last.pt"
             hint = f"; continue with --resume {last}" if last.exists() else ""
@@ -164,7 +182,7 @@ def _fit(trainer: Trainer, loaded: LoadedSpec, name: str, prepared, out_dir: Pat
         print(
             f"training {loaded.metadata['model']} ({loaded.metadata['total_params']:,} parameters) on {name}: "
             f"{len(prepared.train)} train / {len(prepared.val) if prepared.val else 0} val / {len(prepared.test)} test samples, "
-            f"device {trainer.device} ({effective_precision(cfg.precision, trainer.device)}), "
+            f"device {trainer.device} ({effective_precision(cfg.train.precision, trainer.device)}), "
             f"processes {trainer.world.size}, run dir {out_dir}",
             file=sys.stderr,
         )
@@ -177,53 +195,66 @@ def _summary_line(result: dict[str, Any]) -> str:
     return f"test: loss {test['loss']:.4f}  {metric}  ({result['epochs']} epochs, {result['train_seconds']:.1f}s training, best epoch {result['best_epoch']})"
 
 
-def _restore(loaded: LoadedSpec, checkpoint: str, device: torch.device) -> tuple[torch.nn.Module, Normalizer]:
-    from netspec.runtime.checkpoint import load_checkpoint
-
-    state = load_checkpoint(Path(checkpoint), loaded.metadata["spec_hash"])
+def _restore(
+    loaded: LoadedSpec, checkpoint: str, device: torch.device
+) -> tuple[torch.nn.Module, Normalizer, dict[str, Any]]:
+    """The checkpoint's model in eval mode, its normalizer, and the data contract it was trained with."""
+    path = Path(checkpoint)
+    state = load_checkpoint(path, loaded.metadata["spec_hash"])
     model = loaded.model_class()
-    model.load_state_dict(state["model"])
+    restore_model(model, state["model"], path)
     model.to(device).eval()
-    return model, Normalizer.from_state(state.get("normalizer", {}))
+    return model, Normalizer.from_state(state.get("normalizer", {})), state.get("data") or {}
 
 
 @_guard
 def evaluate(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
-    t = loaded.metadata["train"]
     device = pick_device(args.device)
-    model, normalizer = _restore(loaded, args.checkpoint, device)
-    _, prepared = _prepared(args, loaded, standardize=False)
+    model, normalizer, contract = _restore(loaded, args.checkpoint, device)
+    settings = run_settings(loaded.metadata, args, Path(args.file))
+    if not args.data and contract.get("source"):  # the data the checkpoint was trained on, not the spec's default
+        settings = settings.model_copy(update={"data": Choice.model_validate(contract["source"])})
+    _, prepared = _prepared(args, loaded, settings, standardize=False, contract=contract)
     test = prepared.test
     x = normalizer.inputs(test.x) if test.x.is_floating_point() else test.x
     y = (test.y - normalizer.y_mean) / normalizer.y_std if normalizer.y_mean is not None else test.y
-    cfg = RunConfig(precision=t["precision"])
+    cfg = RunConfig(train=settings)
     metrics = evaluate_split(
-        model, loaded.make_loss(), Split(x, y), loaded.metadata["task"]["kind"], normalizer, cfg, device
+        model, loaded.make_loss(), Split(x, y), loaded.metadata["task"]["kind"], normalizer, cfg, device, None, True
     )
     print(json.dumps({"test": metrics}, indent=2))
     return 0
+
+
+def _predict_inputs(path: Path, meta: dict[str, Any], contract: dict[str, Any]) -> np.ndarray:
+    """The inputs of `--input`: an .npz array named `x` or after the input, or a CSV matched by column names."""
+    name = meta["inputs"][0]["name"]
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=False) as archive:
+            key = next((k for k in (name, "x") if k in archive), None)
+            if key is None:
+                raise RuntimeProblem(
+                    f"{path} has no array {name!r} or 'x' (it has {', '.join(archive.files) or 'nothing'})",
+                    help=f"save inputs with np.savez(path, {name}=inputs)",
+                )
+            return archive[key]
+    if path.suffix == ".csv":
+        x, header = read_csv_table(path)
+        return by_name(x, header, contract.get("features"), contract.get("target"), path)
+    raise RuntimeProblem(f"--input must be a .npz or .csv file, not {path.name}", code="E-usage")
 
 
 @_guard
 def predict(args: argparse.Namespace) -> int:
     loaded = _load(args.file)
     device = pick_device(args.device)
-    model, normalizer = _restore(loaded, args.checkpoint, device)
+    model, normalizer, contract = _restore(loaded, args.checkpoint, device)
     path = Path(args.input)
     if not path.exists():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
-    if path.suffix == ".npz":
-        with np.load(path, allow_pickle=False) as archive:
-            if "x" not in archive:
-                raise RuntimeProblem(f"{path} has no array 'x'", help="save inputs with np.savez(path, x=inputs)")
-            x = archive["x"]
-    elif path.suffix == ".csv":
-        x = read_csv_features(path)
-    else:
-        raise RuntimeProblem(f"--input must be a .npz or .csv file, not {path.name}", code="E-usage")
     meta = loaded.metadata["inputs"][0]
-    x = check_inputs(shape_inputs(x, meta, reshapeable=False), meta)
+    x = check_inputs(shape_inputs(_predict_inputs(path, loaded.metadata, contract), meta, reshapeable=False), meta)
     xt = torch.from_numpy(x)
     xt = normalizer.inputs(xt) if xt.is_floating_point() else xt
     with torch.inference_mode():

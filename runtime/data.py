@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import pickle
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
@@ -26,6 +27,10 @@ class ArrayData:
     y_test: np.ndarray | None = None
     # True when the layout of x is known (built-in sets), so it may be reshaped to the spec's input
     reshapeable: bool = False
+    # the data contract a checkpoint keeps: column names in order, the target's name, the classes' names
+    features: list[str] | None = None
+    target: str | None = None
+    classes: list[str] | None = None
 
 
 @dataclass
@@ -36,6 +41,7 @@ class StreamData:
     dataset: Any  # torch.utils.data.Dataset returning (input tensor, label)
     targets: np.ndarray
     workers: int | None = None
+    classes: list[str] | None = None
 
 
 # data sets whose decoded inputs would take more memory than this are streamed
@@ -83,9 +89,12 @@ def data_from_flag(value: str, target: str | None) -> tuple[str, dict[str, Any]]
 def _sklearn(name: str) -> ArrayData:
     from sklearn import datasets
 
-    loader = getattr(datasets, f"load_{name}")
-    x, y = loader(return_X_y=True)
-    return ArrayData(name, x.astype(np.float32), y, reshapeable=True)
+    bunch = getattr(datasets, f"load_{name}")()
+    classes = [str(c) for c in bunch.target_names] if "target_names" in bunch else None
+    features = [str(f) for f in bunch.feature_names] if "feature_names" in bunch else None
+    return ArrayData(
+        name, bunch.data.astype(np.float32), bunch.target, reshapeable=True, features=features, classes=classes
+    )
 
 
 def _mnist1d(samples: int) -> ArrayData:
@@ -123,6 +132,7 @@ def _torchvision(name: str, root: str, download: bool) -> ArrayData:
         _images(test.data),
         np.asarray(test.targets),
         reshapeable=True,
+        classes=[str(c) for c in getattr(train, "classes", [])] or None,
     )
 
 
@@ -158,47 +168,81 @@ def _images(data: Any) -> np.ndarray:
 
 
 def load_npz(path: Path) -> ArrayData:
-    if not path.exists():
+    if not path.is_file():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
+    if path.stat().st_size == 0:
+        raise RuntimeProblem(f"{path} is empty (0 bytes)", help="save it with np.savez(path, x=inputs, y=targets)")
     try:
         with np.load(path, allow_pickle=False) as archive:
+            if not hasattr(archive, "files"):  # a bare .npy saved under an .npz name
+                raise ValueError("it holds one array, not named arrays")
             missing = [k for k in ("x", "y") if k not in archive]
             if missing:
                 raise RuntimeProblem(
-                    f"{path} has no array {' or '.join(repr(m) for m in missing)} (it has {', '.join(archive.files) or 'nothing'})",
+                    f"{path} has no array {' or '.join(repr(m) for m in missing)} (it has {_names(archive.files)})",
                     help="save it with np.savez(path, x=inputs, y=targets)",
                 )
             return ArrayData(path.name, archive["x"], archive["y"])
-    except (ValueError, OSError, pickle.UnpicklingError) as exc:
+    except (ValueError, OSError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
+        # the reason in numpy's words, never the file's content
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
         raise RuntimeProblem(
-            f"cannot read {path} as .npz: {exc}", help="save it with np.savez(path, x=inputs, y=targets)"
+            f"cannot read {path} as .npz ({reason})", help="save it with np.savez(path, x=inputs, y=targets)"
         ) from None
+
+
+def _names(names: list[str], limit: int = 10) -> str:
+    """Names found in a data file, as a message may show them: a few, each cut short."""
+    if not names:
+        return "nothing"
+    shown = ", ".join(repr(_cut(n)) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
+def _cut(text: str, limit: int = 24) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def load_csv(path: Path, target: str) -> ArrayData:
     if not path.exists():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
-    rows, header = _read_csv(path)
-    if target not in header:
-        raise RuntimeProblem(f"{path} has no column {target!r}", help=f"columns: {', '.join(header)}")
+    rows, header = _read_csv(path, target)
     t = header.index(target)
     x = [[v for i, v in enumerate(r) if i != t] for r in rows]
     y = [r[t] for r in rows]
-    return ArrayData(path.name, np.asarray(x, dtype=np.float32).reshape(len(rows), len(header) - 1), np.asarray(y))
+    features = [h for i, h in enumerate(header) if i != t]
+    x_array = np.asarray(x, dtype=np.float32).reshape(len(rows), len(header) - 1)
+    return ArrayData(path.name, x_array, np.asarray(y), features=features, target=target)
 
 
-def read_csv_features(path: Path) -> np.ndarray:
+def read_csv_table(path: Path) -> tuple[np.ndarray, list[str]]:
+    """A CSV file of numbers and its header (the column names)."""
+    if not path.is_file():
+        raise RuntimeProblem(f"no such file: {path}", code="E-usage")
     rows, header = _read_csv(path)
-    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(header))
+    return np.asarray(rows, dtype=np.float32).reshape(len(rows), len(header)), header
 
 
-def _read_csv(path: Path) -> tuple[list[list[float]], list[str]]:
+def _require_column(path: Path, header: list[str], target: str) -> None:
+    if target in header:
+        return
+    if len(header) < 2:  # one "column": not a comma-separated table; show nothing of its text
+        raise RuntimeProblem(
+            f"{path} has no column {target!r}: its first line holds no comma-separated column names",
+            help="the first line of a CSV file names the columns, separated by commas",
+        )
+    raise RuntimeProblem(f"{path} has no column {target!r}", help=f"columns: {_names(header)}")
+
+
+def _read_csv(path: Path, target: str | None = None) -> tuple[list[list[float]], list[str]]:
     try:
         with path.open(newline="", encoding="utf-8") as handle:
             reader = csv.reader(handle)
             header = next(reader, None)
             if header is None:
                 raise RuntimeProblem(f"{path} is empty", help="the first line names the columns")
+            if target is not None:
+                _require_column(path, header, target)
             rows = []
             for line_no, row in enumerate(reader, start=2):
                 if not row:
@@ -212,7 +256,7 @@ def _read_csv(path: Path) -> tuple[list[list[float]], list[str]]:
                 except ValueError:
                     bad = next(i for i, v in enumerate(row) if not _is_number(v))
                     raise RuntimeProblem(
-                        f"{path}:{line_no}: column {header[bad]!r} holds {row[bad]!r}, which is not a number",
+                        f"{path}:{line_no}: column {_cut(header[bad])!r} holds {_cut(row[bad])!r}, which is not a number",
                         help="encode categories as numbers before training",
                     ) from None
     except UnicodeDecodeError:
@@ -240,11 +284,11 @@ def _image_folder(path: Path, size: Any, stream: bool, workers: int | None) -> A
         raise RuntimeProblem(f"{path} holds no images: {exc}", help="one sub-folder per class, images inside") from None
     first, _ = folder[0]
     if stream or len(folder) * first.numel() * 4 > MEMORY_BUDGET_BYTES:
-        return StreamData(path.name, folder, np.asarray(folder.targets), workers)
+        return StreamData(path.name, folder, np.asarray(folder.targets), workers, classes=list(folder.classes))
     xs, ys = zip(*(folder[i] for i in range(len(folder))), strict=True)
     shapes = {tuple(x.shape) for x in xs}
     if len(shapes) > 1:
         raise RuntimeProblem(
             f"images in {path} have different sizes {sorted(shapes)[:3]}", help="give image_folder(path, size=[H, W])"
         )
-    return ArrayData(path.name, np.stack([x.numpy() for x in xs]), np.asarray(ys))
+    return ArrayData(path.name, np.stack([x.numpy() for x in xs]), np.asarray(ys), classes=list(folder.classes))

@@ -10,13 +10,12 @@ from __future__ import annotations
 import hashlib
 import importlib.abc
 import importlib.util
-import os
 import sys
-import tempfile
 from pathlib import Path
 from types import ModuleType
 
 from netspec.compiler import SourceFile, python_source
+from netspec.runtime.files import write_text_atomic
 
 SUFFIX = ".net"
 
@@ -36,10 +35,7 @@ def compile_to_cache(spec_path: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     for stale in target.parent.glob(f"{spec_path.stem}.netc-*.py"):
         stale.unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(code)
-    os.replace(tmp, target)
+    write_text_atomic(target, code)
     return target
 
 

@@ -1,23 +1,79 @@
-"""Per-task metrics: accuracy for classification, MAE and R² for regression."""
+"""Per-task metrics over a whole split, computed by scikit-learn from the gathered outputs and targets.
+
+A task kind maps to one function (`METRICS`) from (outputs, targets) as numpy arrays on the original
+scale to named floats; a new task adds an entry. `confusion` gives the matrix for classification tasks.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import torch
 from netspec.runtime.distributed import World, gather_across, sum_across
+from sklearn import metrics as skm
+
+
+def _multiclass(out: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    pred, labels = out.argmax(1), np.arange(out.shape[1])
+    p, r, f1, _ = skm.precision_recall_fscore_support(y, pred, labels=labels, average="macro", zero_division=0)
+    return {"accuracy": float(skm.accuracy_score(y, pred)), "precision": float(p), "recall": float(r), "f1": float(f1)}
+
+
+def _auc(y: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+    """ROC-AUC (macro over labels); labels whose split holds one class only have none and are left out."""
+    both = [j for j in range(y.shape[1]) if 0 < y[:, j].sum() < len(y)]
+    if not both:
+        return {}
+    return {"roc_auc": float(skm.roc_auc_score(y[:, both], scores[:, both], average="macro"))}
+
+
+def _binary(out: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    truth, pred = y[:, 0].astype(int), (out[:, 0] > 0).astype(int)
+    p, r, f1, _ = skm.precision_recall_fscore_support(truth, pred, average="binary", zero_division=0)
+    scores = {"accuracy": float(skm.accuracy_score(truth, pred)), "precision": float(p), "recall": float(r)}
+    return scores | {"f1": float(f1)} | _auc(y, out)
+
+
+def _multilabel(out: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    truth, pred = y.astype(int), (out > 0).astype(int)
+    p, r, f1, _ = skm.precision_recall_fscore_support(truth, pred, average="macro", zero_division=0)
+    # accuracy per label decision (subset accuracy, every label right, is far stricter): the mean of truth == pred
+    scores = {"accuracy": float((truth == pred).mean()), "precision": float(p), "recall": float(r), "f1": float(f1)}
+    return scores | _auc(y, out)
+
+
+def _regression(out: np.ndarray, y: np.ndarray) -> dict[str, float]:
+    # R² with scikit-learn's semantics: a constant target column scores 1.0 if predicted exactly, else 0.0
+    return {"mae": float(skm.mean_absolute_error(y, out)), "r2": float(skm.r2_score(y, out))}
+
+
+METRICS: dict[str, Callable[[np.ndarray, np.ndarray], dict[str, float]]] = {
+    "multiclass": _multiclass,
+    "binary": _binary,
+    "multilabel": _multilabel,
+    "regression": _regression,
+}
+
+
+def confusion(kind: str, out: np.ndarray, y: np.ndarray) -> list[list[int]] | None:
+    """Rows: true class, columns: predicted class (binary: 0, 1); None for tasks without classes."""
+    if kind == "multiclass":
+        return skm.confusion_matrix(y, out.argmax(1), labels=np.arange(out.shape[1])).tolist()
+    if kind == "binary":
+        return skm.confusion_matrix(y[:, 0].astype(int), (out[:, 0] > 0).astype(int), labels=[0, 1]).tolist()
+    return None
 
 
 class MetricSums:
-    """Accumulates sums over batches so that metrics are exact over a whole split."""
+    """Collects the loss sum and every output and target of a split, so that metrics are exact over it."""
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.loss = 0.0
         self.count = 0
-        self.correct = 0.0
-        self.elements = 0
-        self.abs_err = 0.0
+        self.outputs: list[torch.Tensor] = []
         self.targets: list[torch.Tensor] = []
-        self.preds: list[torch.Tensor] = []
 
     def add(
         self,
@@ -29,34 +85,30 @@ class MetricSums:
         n = target.shape[0]
         self.loss += float(loss) * n
         self.count += n
-        if self.kind == "multiclass":
-            self.correct += float((output.argmax(1) == target).sum())
-            self.elements += n
-        elif self.kind in ("binary", "multilabel"):
-            self.correct += float(((output > 0).float() == target).sum())
-            self.elements += target.numel()
-        else:
-            pred, true = output.float(), target.float()
-            if target_scale is not None:
-                mean, std = target_scale
-                pred, true = pred * std + mean, true * std + mean
-            self.preds.append(pred.cpu())
-            self.targets.append(true.cpu())
+        output = output.float()
+        if target_scale is not None:  # regression metrics on the original scale of the targets
+            mean, std = target_scale
+            output, target = output * std + mean, target.float() * std + mean
+        self.outputs.append(output.detach().cpu())
+        self.targets.append(target.detach().cpu())
 
-    def as_dict(self, device: torch.device | None = None, world: World | None = None) -> dict[str, float]:
+    def gathered(self, world: World) -> tuple[np.ndarray, np.ndarray]:
+        """Every rank's outputs and targets (with DDP each rank evaluated a shard)."""
+        out = gather_across(torch.cat(self.outputs) if self.outputs else torch.empty(0), world)
+        y = gather_across(torch.cat(self.targets) if self.targets else torch.empty(0), world)
+        return out.numpy(), y.numpy()
+
+    def as_dict(
+        self, device: torch.device | None = None, world: World | None = None, with_confusion: bool = False
+    ) -> dict[str, float]:
         """Exact metrics over the whole split; with DDP the per-rank sums are added up first."""
         world = world or World()
-        loss, count, correct, elements = sum_across(
-            [self.loss, self.count, self.correct, self.elements], device or torch.device("cpu"), world
-        )
-        out = {"loss": loss / max(count, 1)}
-        if self.kind == "regression":
-            pred = gather_across(torch.cat(self.preds), world)
-            true = gather_across(torch.cat(self.targets), world)
-            out["mae"] = float((pred - true).abs().mean())
-            ss_res = ((true - pred) ** 2).sum(0)
-            ss_tot = ((true - true.mean(0)) ** 2).sum(0).clamp_min(1e-12)
-            out["r2"] = float((1 - ss_res / ss_tot).mean())
-        else:
-            out["accuracy"] = correct / max(elements, 1)
-        return out
+        loss, count = sum_across([self.loss, self.count], device or torch.device("cpu"), world)
+        result: dict = {"loss": loss / max(count, 1)}
+        out, y = self.gathered(world)
+        if len(y):
+            result |= METRICS[self.kind](out, y)
+            matrix = confusion(self.kind, out, y) if with_confusion else None
+            if matrix is not None:
+                result["confusion_matrix"] = matrix
+        return result

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,23 @@ class Prepared:
     val: Split | StreamSplit | None
     test: Split | StreamSplit
     normalizer: Normalizer
+    # what the model was trained on, kept in every checkpoint (plain data): see data_contract
+    contract: dict[str, Any] = field(default_factory=dict)
+
+
+def data_contract(data: ArrayData | StreamData, meta: dict[str, Any], source: dict[str, Any] | None) -> dict[str, Any]:
+    """The data a checkpoint's weights expect: where it came from, its columns, target and classes, input dtypes.
+
+    `predict` matches CSV columns by these names and `eval` reads this source again; the normalizer is
+    kept beside it in the checkpoint.
+    """
+    return {
+        "source": source,
+        "features": getattr(data, "features", None),
+        "target": getattr(data, "target", None),
+        "classes": getattr(data, "classes", None),
+        "inputs": {i["name"]: i["dtype"] for i in meta["inputs"]},
+    }
 
 
 def _permute(n: int) -> np.ndarray:
@@ -36,12 +53,13 @@ def prepare(
     test_split: float,
     standardize: bool,
     onehot: bool,
+    source: dict[str, Any] | None = None,
 ) -> Prepared:
     if len(meta["inputs"]) != 1:
         raise RuntimeProblem("training from a data set needs a model with exactly one input", code="E-usage")
     if isinstance(data, StreamData):
         train, val, test, normalizer = prepare_stream(data, meta, val_split, test_split, standardize, onehot, _permute)
-        return Prepared(train, val, test, normalizer)
+        return Prepared(train, val, test, normalizer, data_contract(data, meta, source))
     input_meta, task = meta["inputs"][0], meta["task"]
 
     def clean(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -76,4 +94,4 @@ def prepare(
         s.x = normalizer.inputs(s.x) if s.x.is_floating_point() else s.x
         if normalizer.y_mean is not None:
             s.y = (s.y - normalizer.y_mean) / normalizer.y_std
-    return Prepared(train, val, test, normalizer)
+    return Prepared(train, val, test, normalizer, data_contract(data, meta, source))

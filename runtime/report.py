@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
-
-def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
+from netspec.runtime.files import write_atomic, write_text_atomic
 
 
 def _tensorboard_writer(folder: Path):
@@ -66,7 +58,7 @@ class RunReport:
         if self.quiet:
             return
         parts = [f"epoch {int(row['epoch']):>3}", f"train_loss {row['train_loss']:.4f}"]
-        for key in ("val_loss", "val_accuracy", "val_mae", "val_r2"):
+        for key in ("val_loss", "val_accuracy", "val_f1", "val_mae", "val_r2"):
             if key in row:
                 parts.append(f"{key} {row[key]:.4f}")
         parts.append(f"{row['samples_per_s']:,.0f} samples/s")
@@ -76,13 +68,27 @@ class RunReport:
         if not self.quiet:
             print(text, file=sys.stderr)
 
-    def finish(self, summary: dict[str, Any], history: list[dict[str, float]]) -> None:
+    def finish(
+        self, summary: dict[str, Any], history: list[dict[str, float]], classes: list[str] | None = None
+    ) -> None:
         if self.tensorboard is not None:
             self.tensorboard.close()
         if not self.writes:
             return
         write_text_atomic(self.out_dir / "summary.json", json.dumps(summary, indent=2) + "\n")
         plot_curves(history, self.out_dir / "curves.png")
+        matrix = summary["test"].get("confusion_matrix")
+        if matrix is not None:
+            names = classes if classes and len(classes) == len(matrix) else [str(i) for i in range(len(matrix))]
+            table = {
+                "split": "test",
+                "rows": "true class",
+                "columns": "predicted class",
+                "classes": names,
+                "matrix": matrix,
+            }
+            write_text_atomic(self.out_dir / "confusion.json", json.dumps(table, indent=2) + "\n")
+            plot_confusion(matrix, names, self.out_dir / "confusion.png")
 
 
 def plot_curves(history: list[dict[str, float]], path: Path) -> None:
@@ -108,8 +114,34 @@ def plot_curves(history: list[dict[str, float]], path: Path) -> None:
         axes[0][1].set_xlabel("epoch")
         axes[0][1].set_ylabel(metric)
     fig.tight_layout()
-    fd, tmp = tempfile.mkstemp(prefix=".curves.", suffix=".png", dir=path.parent)
-    os.close(fd)
-    fig.savefig(tmp, dpi=80)
-    plt.close(fig)
-    os.replace(tmp, path)
+    try:
+        write_atomic(path, lambda handle: fig.savefig(handle, format="png", dpi=80))
+    finally:
+        plt.close(fig)
+
+
+def plot_confusion(matrix: list[list[int]], names: list[str], path: Path) -> None:
+    """The test split's confusion matrix as a picture: counts in each cell, true class down, predicted across."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    size = min(12.0, 2.0 + 0.5 * len(names))
+    fig, ax = plt.subplots(figsize=(size, size))
+    ax.imshow(matrix, cmap="Blues")
+    ticks = range(len(names))
+    ax.set_xticks(ticks, names, rotation=90 if len(names) > 6 else 0)
+    ax.set_yticks(ticks, names)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    if len(names) <= 30:
+        peak = max(max(row) for row in matrix) or 1
+        for i, row in enumerate(matrix):
+            for j, count in enumerate(row):
+                ax.text(j, i, str(count), ha="center", va="center", color="white" if count > peak / 2 else "black")
+    fig.tight_layout()
+    try:
+        write_atomic(path, lambda handle: fig.savefig(handle, format="png", dpi=80))
+    finally:
+        plt.close(fig)

@@ -7,6 +7,9 @@ from typing import Any
 import numpy as np
 from netspec.runtime.errors import RuntimeProblem
 
+# beyond this magnitude float32 statistics and losses overflow (squares pass float32's 3.4e38 once summed)
+MAX_MAGNITUDE = 1e15
+
 
 def _per_sample(spec_dims: list[Any]) -> list[Any]:
     return list(spec_dims[1:])
@@ -47,7 +50,9 @@ def check_inputs(x: np.ndarray, input_meta: dict[str, Any]) -> np.ndarray:
                 f"input `{input_meta['name']}` is declared {dtype} (token ids), but the data holds fractional values",
                 help="declare the input as float32, or pass integer ids",
             )
-        return x.astype(np.int64)
+        ids = x.astype(np.int64)
+        _check_ids(ids, input_meta)
+        return ids
     x = x.astype(np.float32)
     bad = ~np.isfinite(x)
     if bad.any():
@@ -57,7 +62,37 @@ def check_inputs(x: np.ndarray, input_meta: dict[str, Any]) -> np.ndarray:
             f"the inputs contain {int(bad.sum())} NaN/inf values (first: {kind} in sample {index[0]})",
             help="drop or impute those samples before training",
         )
+    _check_magnitude(x, f"input `{input_meta['name']}`")
     return x
+
+
+def _check_magnitude(values: np.ndarray, what: str) -> None:
+    peak = float(np.abs(values).max()) if values.size else 0.0
+    if peak > MAX_MAGNITUDE:
+        raise RuntimeProblem(
+            f"{what} reaches {peak:.3g}, beyond what float32 training survives (about {MAX_MAGNITUDE:.0e}): "
+            "the standardization and the loss would overflow to inf and nan",
+            help="rescale the values (divide by a constant, or take a logarithm) before training",
+        )
+
+
+def _check_ids(ids: np.ndarray, input_meta: dict[str, Any]) -> None:
+    """Token ids must index the embedding that reads them: 0 <= id < vocab (PyTorch fails mid-run otherwise)."""
+    vocab = input_meta.get("vocab")
+    if vocab is None or ids.size == 0:
+        return
+    bad = (ids < 0) | (ids >= vocab)
+    if bad.any():
+        first = tuple(int(i) for i in np.argwhere(bad)[0])
+        low, high = int(ids.min()), int(ids.max())
+        raise RuntimeProblem(
+            f"input `{input_meta['name']}` holds token id {int(ids[first])} (sample {first[0]}, position "
+            f"{list(first[1:])}), but its embedding has vocab={vocab}: ids must lie in 0..{vocab - 1}",
+            notes=(f"{int(bad.sum())} ids are out of range; the ids range over {low}..{high}",),
+            help=f"set vocab={high + 1} in the embedding, or map rare tokens to an id below {vocab}"
+            if low >= 0
+            else "negative ids are not token ids: map them to 0..vocab-1",
+        )
 
 
 def check_targets(y: np.ndarray, task: dict[str, Any], onehot: bool) -> np.ndarray:
@@ -88,6 +123,7 @@ def check_targets(y: np.ndarray, task: dict[str, Any], onehot: bool) -> np.ndarr
             )
         return y.astype(np.float32)
     # regression
+    _check_magnitude(y.astype(np.float64), "a regression target")
     y = y.reshape(-1, 1) if (y.ndim == 1 and k == 1) else y
     if y.ndim != 2 or y.shape[1] != k:
         raise RuntimeProblem(

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from netspec.runtime.checkpoint import read_checkpoint
 
 from tests.conftest import ROOT, netc, train_argv
 
@@ -33,7 +34,7 @@ train:
 
 
 def _weights(run: Path) -> dict[str, torch.Tensor]:
-    return torch.load(run / "checkpoints" / "last.pt", weights_only=True)["model"]
+    return read_checkpoint(run / "checkpoints" / "last.pt")["model"]
 
 
 def _start(spec: Path, out: Path, resume: bool) -> subprocess.Popen:
@@ -144,3 +145,46 @@ def test_forked_children_still_die_when_terminated():
         assert not stop.requested  # the child's signal is not the parent's stop request
     finally:
         stop.uninstall()
+
+
+def test_sigkill_at_random_steps_inside_epochs_resumes_bit_exactly(tmp_path):
+    """With --checkpoint-every, last.pt is also written inside epochs; a kill at any step resumes from there."""
+    spec = tmp_path / "resumable.net"
+    spec.write_text(SPEC.replace("epochs 8", "epochs 3"))
+    assert netc("train", str(spec), "--quiet", "--out", str(tmp_path / "straight")).code == 0
+    reference = _weights(tmp_path / "straight")
+
+    out = tmp_path / "killed"
+    last = out / "checkpoints" / "last.pt"
+    rng = random.Random(4321)
+    positions = []
+    for _ in range(4):
+        argv = train_argv(spec, out, "--checkpoint-every", "7")
+        if last.exists():
+            argv += ["--resume", str(last)]
+        proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        started = last.stat().st_mtime_ns if last.exists() else 0
+        while proc.poll() is None and (not last.exists() or last.stat().st_mtime_ns == started):
+            time.sleep(0.005)  # wait for this process's first checkpoint, then kill at a random step after it
+        time.sleep(rng.uniform(0.0, 0.3))
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        positions.append(read_checkpoint(last)["position"])
+    assert any(p is not None and p["done"] > 0 for p in positions), "no kill left a mid-epoch checkpoint"
+    proc = subprocess.Popen(
+        [*train_argv(spec, out), "--resume", str(last)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    _, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    resumed = _weights(out)
+    assert all(torch.equal(reference[name], resumed[name]) for name in reference)
+    lines = (out / "metrics.jsonl").read_text().splitlines()
+    assert [int(json.loads(line)["epoch"]) for line in lines] == [1, 2, 3]
+    straight = (tmp_path / "straight" / "metrics.jsonl").read_text().splitlines()
+    # the epoch's train loss is carried across the kill too (only the timings differ)
+    assert [json.loads(a)["train_loss"] for a in lines] == [json.loads(b)["train_loss"] for b in straight]

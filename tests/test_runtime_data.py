@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -84,6 +85,7 @@ def test_nan_loss_stops_with_the_step(tmp_path):
 @pytest.mark.parametrize("check_every", [1, 3, 50])
 def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
     """On GPUs the loss is checked every few dozen steps (a check is a sync); the step reported is still exact."""
+    from netspec.compiler.train_config import Choice, TrainConfig
     from netspec.runtime import load
     from netspec.runtime.data import load_data
     from netspec.runtime.errors import RuntimeProblem
@@ -100,9 +102,8 @@ def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
         standardize=False,
         onehot=False,
     )
-    cfg = RunConfig(
-        optimizer="sgd", optimizer_args={"lr": 1e30}, batch_size=8, epochs=3, quiet=True, check_every=check_every
-    )
+    settings = TrainConfig(optimizer=Choice(name="sgd", args={"lr": 1e30}), batch_size=8, epochs=3)
+    cfg = RunConfig(train=settings, quiet=True, check_every=check_every)
     trainer = Trainer(loaded.model_class, loaded.make_loss, loaded.metadata, prepared, cfg, tmp_path / "run")
     with pytest.raises(RuntimeProblem, match=r"the loss became nan at step 2 \(epoch 1\)"):
         trainer.fit()
@@ -111,7 +112,7 @@ def test_deferred_divergence_checks_name_the_same_step(tmp_path, check_every):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["--data", "missing.npz"], "no such file: missing.npz"),
+        (["--data", "missing.npz"], f"no such file: {Path('missing.npz').resolve()}"),  # the shell's folder
         (["--data", "nonsense"], "unknown data set `nonsense`"),
         (["--data", "file.csv"], "--data FILE.csv needs --target COLUMN"),
         (["--device", "cuda:7"], "CUDA is not available"),

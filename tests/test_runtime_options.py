@@ -124,6 +124,7 @@ def test_precision_auto_uses_bf16_only_where_the_hardware_has_it(tmp_path, monke
 @pytest.mark.parametrize("name", ["adam", "adamw", "sgd"])
 def test_fused_optimizers_make_the_same_update_as_the_plain_ones(name):
     import torch
+    from netspec.compiler.train_config import Choice, TrainConfig
     from netspec.runtime.train import make_optimizer
 
     args = {"lr": 1e-2, "momentum": 0.9, "weight_decay": 1e-3} if name == "sgd" else {"lr": 1e-2, "weight_decay": 1e-3}
@@ -132,7 +133,8 @@ def test_fused_optimizers_make_the_same_update_as_the_plain_ones(name):
     fused_model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
     plain_model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Tanh(), torch.nn.Linear(8, 3))
     plain_model.load_state_dict(fused_model.state_dict())
-    fused = make_optimizer(name, args, fused_model.parameters(), torch.device("cpu"))
+    choice = TrainConfig(optimizer=Choice(name=name, args=args)).optimizer  # the schema binds the other defaults
+    fused = make_optimizer(choice, fused_model.parameters(), torch.device("cpu"))
     plain = reference_class(plain_model.parameters(), **args, foreach=False)
     assert fused.defaults["fused"] is True
     x, y = torch.randn(32, 6), torch.randint(0, 3, (32,))

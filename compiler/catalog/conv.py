@@ -68,24 +68,7 @@ def _conv_rule(n: int):
                 spatial.append(window_out(length, k, s, p, d, False, layer, _axis_names(n)[axis]))
         return t.with_shape((t.shape[0], out_ch, *spatial), spatial=True)
 
-    def params(inputs: list[TensorType], args: Args) -> int:
-        in_ch = inputs[0].shape[1]
-        assert isinstance(in_ch, int)
-        weights = args["channels"] * (in_ch // args["groups"])
-        for k in tuple_arg(args["kernel"], n):
-            weights *= k
-        return weights + (args["channels"] if args["bias"] else 0)
-
-    def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
-        rendered = [repr(inputs[0].shape[1]), repr(args["channels"]), f"kernel_size={args['kernel']!r}"]
-        for name, default in (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1)):
-            if args[name] != default:
-                rendered.append(f"{name}={args[name]!r}")
-        if not args["bias"]:
-            rendered.append("bias=False")
-        return f"nn.Conv{n}d", rendered
-
-    return shape, params, module
+    return shape
 
 
 def _conv_args(n: int, transpose: bool) -> tuple[ArgSpec, ...]:
@@ -132,28 +115,43 @@ def _transpose_rule(n: int):
         ]
         return t.with_shape((t.shape[0], out_ch, *spatial), spatial=True)
 
+    return shape
+
+
+def _params(n: int):
     def params(inputs: list[TensorType], args: Args) -> int:
+        """in * out / groups * prod(kernel) (+ bias), for convolutions and their transposes alike."""
         in_ch = inputs[0].shape[1]
         assert isinstance(in_ch, int)
-        weights = in_ch * (args["channels"] // args["groups"])
+        weights = in_ch * args["channels"] // args["groups"]
         for k in tuple_arg(args["kernel"], n):
             weights *= k
         return weights + (args["channels"] if args["bias"] else 0)
 
+    return params
+
+
+# keyword arguments written when they differ from PyTorch's default, in the order they are written
+_CONV_OPTIONS = (("stride", 1), ("padding", 0), ("dilation", 1), ("groups", 1))
+_TRANSPOSE_OPTIONS = (("stride", 1), ("padding", 0), ("output_padding", 0), ("groups", 1), ("dilation", 1))
+
+
+def _module(cls: str, options: tuple[tuple[str, int], ...]):
     def module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]]:
         rendered = [repr(inputs[0].shape[1]), repr(args["channels"]), f"kernel_size={args['kernel']!r}"]
-        for name, default in (("stride", 1), ("padding", 0), ("output_padding", 0), ("groups", 1), ("dilation", 1)):
-            if args[name] != default:
-                rendered.append(f"{name}={args[name]!r}")
+        rendered += [f"{name}={args[name]!r}" for name, default in options if args[name] != default]
         if not args["bias"]:
             rendered.append("bias=False")
-        return f"nn.ConvTranspose{n}d", rendered
+        return cls, rendered
 
-    return shape, params, module
+    return module
 
 
 def _make(n: int, transpose: bool) -> LayerSpec:
-    shape, params, module = _transpose_rule(n) if transpose else _conv_rule(n)
+    shape = _transpose_rule(n) if transpose else _conv_rule(n)
+    module = (
+        _module(f"nn.ConvTranspose{n}d", _TRANSPOSE_OPTIONS) if transpose else _module(f"nn.Conv{n}d", _CONV_OPTIONS)
+    )
     name = f"conv_transpose{n}d" if transpose else f"conv{n}d"
     return LayerSpec(
         name=name,
@@ -161,7 +159,7 @@ def _make(n: int, transpose: bool) -> LayerSpec:
         doc=f"{'Transposed c' if transpose else 'C'}onvolution over {_LAYOUT[n]}; in_channels is inferred.",
         args=_conv_args(n, transpose),
         shape=shape,
-        params=params,
+        params=_params(n),
         module=module,
         io=("in_channels", "channels"),
         prefix="deconv" if transpose else "conv",
@@ -169,4 +167,4 @@ def _make(n: int, transpose: bool) -> LayerSpec:
     )
 
 
-LAYERS = tuple(_make(n, False) for n in (1, 2, 3)) + tuple(_make(n, True) for n in (1, 2))
+LAYERS = tuple(_make(n, False) for n in (1, 2, 3)) + tuple(_make(n, True) for n in (1, 2, 3))

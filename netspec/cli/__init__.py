@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -28,10 +29,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exc.code or 0) and EXIT_USAGE
     args.argv = list(sys.argv[1:] if argv is None else argv)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
+        sys.stdout.flush()  # a closed pipe shows here, inside the handlers, not in the interpreter's exit
+        return code
     except UsageError as exc:
         print(f"netc: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `netc ... | head` closed the pipe: stop quietly, as cat does
+        _silence_stdout()
+        return EXIT_OK
     except OSError as exc:  # an output path that cannot be written: the user's flag, not a crash
         where = f": {exc.filename}" if exc.filename else ""
         print(f"netc: error: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -39,5 +45,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("netc: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush does not report the broken pipe again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)

@@ -7,11 +7,35 @@ import json
 import sys
 from pathlib import Path
 
-from netspec.cli.output import EXIT_ERRORS, EXIT_OK, atomic_write, compile_spec, load_spec, report
+from netspec.cli.output import EXIT_ERRORS, EXIT_OK, UsageError, atomic_write, compile_spec, load_spec, report
 from netspec.compiler import CompileFailed, parse, python_source
+
+# folders a directory walk skips, as ruff does: version control, environments, caches
+_SKIPPED = {".git", ".hg", ".svn", ".venv", "venv", "__pycache__", "node_modules", ".tox", ".nox", "build", "dist"}
+
+
+def spec_files(names: list[str]) -> list[str]:
+    """FILE arguments with each directory replaced by the .net files under it (recursively, sorted)."""
+    files: list[str] = []
+    for name in names:
+        folder = Path(name)
+        if not folder.is_dir():
+            files.append(name)
+            continue
+        found = sorted(
+            p
+            for p in folder.rglob("*.net")
+            if p.is_file()
+            and not any(part in _SKIPPED or part.startswith(".") for part in p.relative_to(folder).parts[:-1])
+        )
+        if not found:
+            raise UsageError(f"no .net files under {name}")
+        files += [str(p) for p in found]
+    return files
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    args.files = spec_files(args.files)
     results = []
     for name in args.files:
         result = compile_spec(name)
@@ -26,7 +50,7 @@ def cmd_fmt(args: argparse.Namespace) -> int:
     from netspec.compiler.fmt import format_program
 
     changed, failures = [], []
-    for name in args.files:
+    for name in spec_files(args.files):
         source, problem = load_spec(name)
         program, diags = parse(source) if problem is None else (None, [problem])
         if program is None:
@@ -101,13 +125,13 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="check specs: syntax, names, shapes, task contract")
-    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("files", nargs="+", metavar="FILE", help="spec files, or folders searched for *.net")
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("-q", "--quiet", action="store_true", help="print nothing when clean")
     check.set_defaults(func=cmd_check)
 
     fmt = sub.add_parser("fmt", help="rewrite specs in the canonical layout")
-    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("files", nargs="+", metavar="FILE", help="spec files, or folders searched for *.net")
     fmt.add_argument("--check", action="store_true", help="exit 1 if a file would change; write nothing")
     fmt.add_argument("--stdout", action="store_true", help="print the result instead of rewriting the file")
     fmt.set_defaults(func=cmd_fmt)

@@ -63,9 +63,24 @@ def register(sub: argparse._SubParsersAction) -> None:
     train.add_argument(
         "--targets", choices=("ids", "onehot"), default="ids", help="onehot: convert one-hot targets to class ids"
     )
+    train.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help='any train setting, in the spec\'s syntax (e.g. --set optimizer="sgd(lr=0.1)"); repeatable',
+    )
+    train.add_argument(
+        "--print-config", action="store_true", help="print the settings in effect (spec, defaults, flags) and stop"
+    )
     train.add_argument("--out", metavar="DIR", help="run directory (default runs/<model>-<timestamp>)")
     train.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
+    )
+    train.add_argument(
+        "--checkpoint-every",
+        type=positive_int,
+        metavar="STEPS",
+        help="also write last.pt every STEPS steps inside epochs (a resume continues from that exact step)",
     )
     train.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
     train.add_argument(
@@ -79,7 +94,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     train.set_defaults(func=_train)
 
-    evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the spec's test split")
+    evaluate = sub.add_parser("eval", help="evaluate a checkpoint on the test split of the data it was trained on")
     evaluate.add_argument("file", metavar="FILE")
     evaluate.add_argument("--checkpoint", required=True)
     evaluate.add_argument("--data")

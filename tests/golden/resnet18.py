@@ -102,12 +102,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "e54879177eeaa2a0"
+SPEC_HASH = "9c9a564ef511ac4f"
 METADATA = {
     "model": "ResNet18",
     "class_name": "ResNet18",
     "spec": "specs/resnet18.net",
-    "spec_hash": "e54879177eeaa2a0",
+    "spec_hash": "9c9a564ef511ac4f",
     "inputs": [
         {
             "name": "x",
@@ -124,33 +124,6 @@ METADATA = {
         "target_shape": ["N"],
         "label_smoothing": 0.0,
     },
-    "train": {
-        "data": {
-            "name": "digits",
-            "args": {},
-        },
-        "optimizer": {
-            "name": "adam",
-            "args": {
-                "lr": 0.001,
-                "weight_decay": 0.0,
-            },
-        },
-        "schedule": {
-            "name": "none",
-            "args": {},
-        },
-        "batch_size": 64,
-        "epochs": 10,
-        "steps": None,
-        "seed": 0,
-        "clip": None,
-        "val_split": 0.1,
-        "test_split": 0.2,
-        "early_stopping": None,
-        "standardize": True,
-        "precision": "fp32",
-        "channels_last": False,
-    },
+    "train": {},
     "total_params": 11689512,
 }
