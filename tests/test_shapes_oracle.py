@@ -348,6 +348,12 @@ def random_spec(draw) -> str:
                 continue
             lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
+        elif form == 4:
+            # a value and a number (catalog layers scalar and neg): `s * 0.5`, `1 - s`, `-s`, `s / 4`, `s + 3`
+            name = f"s{len(lines)}"
+            lines.append(f"    {name} = {chain}")
+            forms = [f"{name} * 0.5", f"1 - {name}", f"-{name}", f"{name} / 4", f"{name} + 3", f"2 * {name}"]
+            lines.append(f"    ({draw(st.sampled_from(forms))})")
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"
