@@ -21,6 +21,8 @@ from hypothesis import strategies as st
 from tests.model_check import check_text
 
 EXAMPLES = int(os.environ.get("NETC_WHOLE_ORACLE_EXAMPLES", "80"))
+# a long run can name a file that gets one line per checked spec (progress, and the count to report)
+COUNT_FILE = os.environ.get("NETC_WHOLE_ORACLE_COUNT_FILE")
 ORACLE = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 # blocks over a [N, F] value; `res` needs its input width to equal c
@@ -144,6 +146,7 @@ def test_the_built_module_is_the_spec(text):
     with tempfile.TemporaryDirectory() as folder:
         report = check_text(text, Path(folder), "oracle")
     assert report.total_params > 0
+    _count("dense", report.stateful_layers)
 
 
 CONV_BLOCKS = """\
@@ -192,3 +195,10 @@ def test_the_built_conv_module_is_the_spec(text):
     with tempfile.TemporaryDirectory() as folder:
         report = check_text(text, Path(folder), "conv_oracle")
     assert report.total_params > 0
+    _count("conv", report.stateful_layers)
+
+
+def _count(family: str, stateful: int) -> None:
+    if COUNT_FILE:
+        with open(COUNT_FILE, "a") as handle:
+            handle.write(f"{family} {stateful}\n")
