@@ -340,6 +340,9 @@ def test_every_pytorch_note_on_a_wrong_rank_is_what_torch_does(op):
         assert ran == ("would raise" not in note), (op, rank, note)
         if "unbatched" in note and "channels" in note:
             assert out.dim() == rank  # an unbatched [C, ...] sample: the batch dim was read as channels
+        if "only when N equals" in note:  # here N = SIZE = the channel count in dim 1; one more must fail
+            with pytest.raises(RuntimeError):
+                eval(call, {"m": module, "x": torch.randn(SIZE + 1, *([SIZE] * (rank - 1))), "F": F, "torch": torch})
         if "rows along the last dim" in note:
             assert _constant_zero_slices(out, out.reshape(-1, out.shape[-1]))
         if "single elements" in note:
