@@ -103,20 +103,21 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
     "sub": [(IMAGE, "y = adaptive_avgpool2d(1)\n(x - y)")],
     "mul": [(IMAGE, "y = adaptive_avgpool2d(1) -> conv2d(8, 1) -> hardsigmoid\n(x * y)")],
     "concat": [(IMAGE, "y = conv2d(4, 1)\nconcat(x, y)")],
-    "scalar": [(IMAGE, "(x * 0.5)"), (FLAT, "(1 - x)"), (SEQ, "(x / 6)"), ("int64[N, 4]", "(x + 1)")],
-    "neg": [(IMAGE, "(-x)"), ("int64[N, 4]", "(-x)")],
+    "scalar": [
+        (IMAGE, "(x * 0.5)"),
+        (FLAT, "(1 - x)"),
+        (SEQ, "(x / 6)"),
+        ("int64[N, 4]", "(x + 1)"),
+        (IMAGE, "y = relu\n(y * 0.5)"),
+        ("int64[N, 4]", "y = identity\n(y + 2)"),
+    ],
+    "neg": [(IMAGE, "(-x)"), ("int64[N, 4]", "(-x)"), (IMAGE, "y = relu\n(-y)")],
     "param": [
         (IMAGE, "param gamma: [8, 1, 1] = 1e-6\ny = conv2d(8, 3, padding=1)\n(x + gamma * y)"),
         (FLAT, "param bias: [16] = zeros\n(x + bias) -> linear(4)"),
         (SEQ, "param scale: [1, 6, 1] = normal(std=0.02)\n(x * scale)"),
         (FLAT, "param token: [1, 16] = normal(1, 0.5)\ny = linear(16)\n(y - token)"),
     ],
-    "scalar": [
-        (IMAGE, "y = relu\n(y * 0.5)"),
-        (FLAT, "y = identity\n(1 - y)"),
-        ("int64[N, 4]", "y = identity\n(y + 2)"),
-    ],
-    "neg": [(IMAGE, "y = relu\n(-y)")],
     "expand_batch": [
         (SEQ, "param token: [1, 6, 1] = zeros\nconcat(expand_batch(token, x), x, dim=2)"),
         (
