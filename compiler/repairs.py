@@ -155,6 +155,11 @@ def task_output_fixes(graph: Graph, task: Task, out: TensorType, source: SourceF
                         applicable=not _shared(linear, graph),
                     )
                 )
+        last = {n.id: n for n in graph.nodes}.get(graph.output)
+        if linear is None and last is not None and not last.scope:
+            # no linear sets the width: the head is missing
+            end = insert_at(last.span.end_line, last.span.end_column, f" -> linear({task.outputs})")
+            fixes.append(Fix(title=f"end the model with `linear({task.outputs})`", edits=(end,)))
         task_edit = _task_size_edit(task, out.shape[1], source)
         if task_edit is not None:
             fixes.append(Fix(title=f"change the task to {out.shape[1]} outputs", edits=(task_edit,)))
