@@ -19,7 +19,7 @@ from netspec.compiler.train_config import Choice, TrainConfig
 from netspec.runtime.checkpoint import load_checkpoint, restore_model
 from netspec.runtime.columns import by_name
 from netspec.runtime.data import ArrayData, load_data, read_csv_table
-from netspec.runtime.distributed import launch, teardown, world_from_env
+from netspec.runtime.distributed import EXIT_PEER_LOST, is_peer_failure, launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.inputs import count, each, feed, move, take
 from netspec.runtime.load import LoadedSpec, load
@@ -67,6 +67,10 @@ def _guard(fn):
                 print(exc.render(), file=sys.stderr)
             return 2 if exc.code == "E-usage" else 1
         except BrokenPipeError:  # the reader (`| head`) left: the command line ends quietly
+            raise
+        except RuntimeError as exc:
+            if world_from_env().enabled and is_peer_failure(exc):  # another rank died: the launcher reports it
+                return EXIT_PEER_LOST
             raise
         except OSError as exc:  # the run directory or a data file cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""
