@@ -118,7 +118,17 @@ def _mnist1d(samples: int) -> ArrayData:
     )
 
 
+def _require_torchvision(what: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torchvision") is None:
+        raise RuntimeProblem(
+            f"{what} needs torchvision, which is not installed", code="E-usage", help="pip install 'netspec[vision]'"
+        )
+
+
 def _torchvision(name: str, root: str, download: bool) -> ArrayData:
+    _require_torchvision(f"the data set `{name}`")
     from torchvision import datasets
 
     cls = _local_cifar10() if name == "cifar10" else getattr(datasets, TORCHVISION[name])
@@ -284,6 +294,7 @@ def _is_number(text: str) -> bool:
 
 
 def _image_folder(path: Path, size: Any, stream: bool, workers: int | None) -> ArrayData | StreamData:
+    _require_torchvision("image_folder")
     from torchvision import datasets, transforms
 
     if not path.is_dir():
