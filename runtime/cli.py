@@ -24,6 +24,7 @@ from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.inputs import count, each, feed, move, take
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
+from netspec.runtime.predictions import prediction_rows, write_predictions
 from netspec.runtime.prepare import Prepared, clean_inputs, prepare
 from netspec.runtime.settings import BadSettings, require_data, run_settings
 from netspec.runtime.splits import Normalizer, Split
@@ -274,17 +275,12 @@ def predict(args: argparse.Namespace) -> int:
             [feed(model, move(take(xt, slice(i, i + 1024)), device)).float().cpu() for i in range(0, count(xt), 1024)]
         )
     kind = loaded.metadata["task"]["kind"]
-    rows: list[dict[str, Any]] = []
-    if kind == "multiclass":
-        probs = out.softmax(1)
-        rows = [{"class": int(p.argmax()), "probabilities": [round(float(v), 6) for v in p]} for p in probs]
-    elif kind in ("binary", "multilabel"):
-        probs = out.sigmoid()
-        rows = [{"labels": [int(v > 0.5) for v in p], "probabilities": [round(float(v), 6) for v in p]} for p in probs]
-    else:
-        if normalizer.y_mean is not None:
-            out = out * normalizer.y_std + normalizer.y_mean
-        rows = [{"values": [float(v) for v in r]} for r in out]
+    if kind == "regression" and normalizer.y_mean is not None:
+        out = out * normalizer.y_std + normalizer.y_mean
+    rows = prediction_rows(kind, out, contract.get("classes"))
+    if args.output:
+        write_predictions(rows, Path(args.output))
+        return 0
     for row in rows:
         print(json.dumps(row))
     return 0
