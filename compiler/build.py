@@ -106,6 +106,11 @@ def _build_statement(node: Tree) -> ir.Statement:
         return ir.Assign(span=span, target=str(target), target_span=_tok_span(target), value=build_expr(value))
     if node.data == "output":
         return ir.Output(span=span, value=build_expr(node.children[0]))
+    if node.data == "param_decl":
+        _, target, shape, init = node.children
+        return ir.ParamDecl(
+            span=span, target=str(target), target_span=_tok_span(target), shape=build_expr(shape), init=build_expr(init)
+        )
     return ir.ExprStmt(span=span, value=build_expr(node.children[0]))
 
 

@@ -155,6 +155,7 @@ class Generator:
         self.uses_functional = False
         self._names_by_scope: dict[str, dict[str, str]] | None = None
         self._repeat_line = {r.members[0]: r.span.line for r in self.graph.repeats}
+        self.uses_torchvision = False
 
     # ---- whole module ---------------------------------------------------------------
     def module(self) -> str:
@@ -198,6 +199,8 @@ class Generator:
         w.line(f"SPEC_HASH = {digest!r}".replace("'", '"'))
         meta = metadata(self.checked, self.train, digest, self.source_name, self.class_name)
         w.line(f"METADATA = {py_literal(meta)}")
+        if self.uses_torchvision:  # torchvision.ops layers (StochasticDepth), imported only when used
+            w.lines.insert(functional_import + 1, "import torchvision.ops")
         if not self.uses_functional:  # only the imports the module needs (ruff F401)
             del w.lines[functional_import]
         source = w.text()
@@ -267,6 +270,7 @@ class Generator:
         }
 
     def _ctor_text(self, ctor: Ctor) -> str:
+        self.uses_torchvision |= _names_torchvision(ctor)
         if ctor.cls != "nn.Sequential" or len(ctor.args) < 2:
             return ctor.text()
         inner = "".join(f"\n            {arg_text(key, value)}," for key, value in ctor.args)
@@ -304,6 +308,9 @@ class Generator:
                 attr = f"self.{attrs[item.local]}" if item.local in attrs else None
                 expr = CATALOG[node.op].call(attr, in_vars, node.args)
                 self.uses_functional |= expr.startswith("F.")
+                if CATALOG[node.op].arity < 0:  # a declared `param`: used as `self.gamma` where needed
+                    var[out_id] = expr
+                    continue
             else:
                 expr = f"self.{attrs[item.local]}({in_vars[0]})"
             if out_id in names:
@@ -368,3 +375,10 @@ def _show(shape: tuple[int | str, ...]) -> str:
 
 def generate(checked: Checked, train: TrainConfig, source_name: str) -> str:
     return Generator(checked, train, source_name).module()
+
+
+def _names_torchvision(ctor: Ctor) -> bool:
+    """Whether a constructor, or one nested in it, is a torchvision class (the module then imports it)."""
+    return ctor.cls.startswith("torchvision.") or any(
+        _names_torchvision(v) if isinstance(v, Ctor) else v.startswith("torchvision.") for _, v in ctor.args
+    )

@@ -36,13 +36,15 @@ class Ctor:
 
     cls: str
     args: list[tuple[str | None, str | Ctor]]
+    wrap: str = ""  # a template the call goes into at `{}`: `nn.Parameter({} * 1e-06)`
 
     def text(self) -> str:
-        return f"{self.cls}({', '.join(arg_text(k, v) for k, v in self.args)})"
+        call = f"{self.cls}({', '.join(arg_text(k, v) for k, v in self.args)})"
+        return self.wrap.replace("{}", call, 1) if self.wrap else call
 
     def shape(self) -> tuple:
         """The structure two uses must share to be one class: classes, keywords, nesting; not the values."""
-        return (self.cls, tuple((k, v.shape() if isinstance(v, Ctor) else None) for k, v in self.args))
+        return (self.wrap, self.cls, tuple((k, v.shape() if isinstance(v, Ctor) else None) for k, v in self.args))
 
 
 def arg_text(key: str | None, value: str | Ctor) -> str:
@@ -132,14 +134,18 @@ class Planner:
     def _sequential_ok(self, repeat: Repeat) -> bool:
         """nn.Sequential needs modules: block instances, or layers that own a module."""
         for member in repeat.members:
-            if member in self.nodes and self.module_of(self.nodes[member]) is None:
+            if member in self.nodes and (
+                self.module_of(self.nodes[member]) is None or CATALOG[self.nodes[member].op].wrap is not None
+            ):
                 return False
         return True
 
     def module_of(self, node: LayerNode) -> Ctor | None:
         if node.id not in self._ctors:
-            made = CATALOG[node.op].module([self.checked.types[i] for i in node.inputs], node.args)
-            self._ctors[node.id] = None if made is None else Ctor(made[0], _split_args(made[1]))
+            spec = CATALOG[node.op]
+            made = spec.module([self.checked.types[i] for i in node.inputs], node.args)
+            wrap = spec.wrap(node.args) if spec.wrap is not None and made is not None else ""
+            self._ctors[node.id] = None if made is None else Ctor(made[0], _split_args(made[1]), wrap)
         return self._ctors[node.id]
 
     # ---- per-instance constructor of an item ---------------------------------------------
@@ -233,7 +239,7 @@ class Planner:
             name = self._param_name(plan, texts, local, key, index, block_params, named)
             named[name] = texts
             args.append((key, name))
-        return Ctor(first.cls, args)
+        return Ctor(first.cls, args, first.wrap)
 
     def _param_name(self, plan, values, local, key, index, block_params, named) -> str:
         for param in block_params:

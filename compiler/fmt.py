@@ -107,6 +107,8 @@ def _statement(stmt: ir.Statement) -> list[Line]:
         return _statement_lines(f"{stmt.target} = ", stmt.value, INDENT)
     if isinstance(stmt, ir.Output):
         return _statement_lines("out ", stmt.value, INDENT)
+    if isinstance(stmt, ir.ParamDecl):
+        return _statement_lines(f"param {stmt.target}: {expr_text(stmt.shape)} = ", stmt.init, INDENT)
     return _statement_lines("", stmt.value, INDENT)
 
 

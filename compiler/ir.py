@@ -113,7 +113,17 @@ class ExprStmt(Node):
     value: Expr
 
 
-Statement = Annotated[Assign | Output | ExprStmt, Field(discriminator="kind")]
+class ParamDecl(Node):
+    """`param gamma: [c, 1, 1] = 1e-6`: a learnable tensor of the block or model, used as a value."""
+
+    kind: Literal["param_decl"] = "param_decl"
+    target: str
+    target_span: Span
+    shape: ListExpr
+    init: Expr
+
+
+Statement = Annotated[Assign | Output | ExprStmt | ParamDecl, Field(discriminator="kind")]
 
 
 class ModelDecl(Node):

@@ -69,7 +69,9 @@ NN_MODULE_ATTRIBUTES = frozenset(
 )
 
 # Names the generated module itself defines or imports.
-GENERATED_GLOBALS = frozenset({"torch", "nn", "F", "METADATA", "SPEC_HASH", "make_loss", "annotations", "self"})
+GENERATED_GLOBALS = frozenset(
+    {"torch", "torchvision", "nn", "F", "METADATA", "SPEC_HASH", "make_loss", "annotations", "self"}
+)
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 

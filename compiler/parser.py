@@ -34,7 +34,7 @@ _TERMINAL_WORDS: dict[str, str] = {
     "SLASH": "`/`",
 }
 
-_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out")
+_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param")
 
 
 @functools.cache
@@ -126,7 +126,15 @@ def _open_brackets(source: SourceFile, token: Token) -> str:
     return "RPAR" if depth_paren > 0 else ("RSQB" if depth_square > 0 else "")
 
 
+_PARAM_LINE = re.compile(r"^\s*param\b\s*([=:])?")
+
+
 def _help_for(expected: set[str], found: Token | None, source: SourceFile) -> str:
+    declaration = _PARAM_LINE.match(source.line_text(found.line)) if found is not None and found.line else None
+    if declaration:
+        if declaration.group(1):
+            return "`param` starts a learnable-tensor declaration; name a value something else"
+        return "declare a learnable tensor as `param NAME: [sizes] = INIT`, e.g. `param gamma: [64, 1, 1] = 1e-6`"
     if found is not None and found.type in _VALUE_START and "_NL" in expected and not _open_brackets(source, found):
         return "one statement per line; join layers into a chain with `->`"
     if found is not None and found.type == "_NL" and "RPAR" in expected:

@@ -12,6 +12,7 @@ from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
 from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
+from netspec.compiler.param_decl import param_args
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest
 
@@ -64,7 +65,8 @@ class Resolver:
         self.diags.append(error(code, message, span, **extra))
 
     def is_callable(self, name: str, scope: Scope) -> bool:
-        return (name in CATALOG or name in self.blocks) and name not in scope.values and name not in scope.env
+        layer = name in CATALOG and CATALOG[name].arity >= 0  # a `param` is declared, never called
+        return (layer or name in self.blocks) and name not in scope.values and name not in scope.env
 
     def is_tensor(self, expr: ir.Expr, scope: Scope) -> bool:
         if isinstance(expr, ir.Name):
@@ -510,7 +512,7 @@ class Resolver:
                 help="add at least one layer, e.g. `identity`",
             )
             return POISON
-        scope.taken |= {s.target for s in body if isinstance(s, ir.Assign)}
+        scope.taken |= {s.target for s in body if isinstance(s, ir.Assign | ir.ParamDecl)}
         out: str | None = None
         for stmt in body:
             if out is not None:
@@ -522,28 +524,12 @@ class Resolver:
                     help="move `out` to the end",
                 )
                 break
-            if isinstance(stmt, ir.Assign):
+            if isinstance(stmt, ir.Assign | ir.ParamDecl) and self.name_taken(stmt.target, stmt.target_span, scope):
+                continue
+            if isinstance(stmt, ir.ParamDecl):
+                self.declare_param(stmt, scope)
+            elif isinstance(stmt, ir.Assign):
                 target = stmt.target
-                if target in scope.values or target in scope.env:
-                    first = scope.value_spans.get(target)
-                    self.err(
-                        "E-duplicate",
-                        f"`{target}` is already defined",
-                        stmt.target_span,
-                        label="defined again here",
-                        secondary=(Label(span=first, message="first defined here"),) if first else (),
-                        help="choose another name",
-                    )
-                    continue
-                if target in CATALOG or target in self.blocks:
-                    self.err(
-                        "E-duplicate",
-                        f"`{target}` is the name of a layer or block",
-                        stmt.target_span,
-                        label="shadows a layer",
-                        help=f"rename it, e.g. `{target}_out`",
-                    )
-                    continue
                 single = isinstance(stmt.value, ir.Call | ir.Name) and not (
                     isinstance(stmt.value, ir.Name) and stmt.value.id in scope.values
                 )
@@ -569,6 +555,46 @@ class Resolver:
                     )
                 )
         return cur if cur is not None else POISON
+
+    def name_taken(self, target: str, span: Span, scope: Scope) -> bool:
+        """A new value name that is already a value, a block parameter, a layer or a block: reported."""
+        if target in scope.values or target in scope.env:
+            first = scope.value_spans.get(target)
+            self.err(
+                "E-duplicate",
+                f"`{target}` is already defined",
+                span,
+                label="defined again here",
+                secondary=(Label(span=first, message="first defined here"),) if first else (),
+                help="choose another name",
+            )
+            return True
+        if target in CATALOG or target in self.blocks:
+            self.err(
+                "E-duplicate",
+                f"`{target}` is the name of a layer or block",
+                span,
+                label="shadows a layer",
+                help=f"rename it, e.g. `{target}_out`",
+            )
+            return True
+        return False
+
+    def declare_param(self, stmt: ir.ParamDecl, scope: Scope) -> None:
+        """`param gamma: [c, 1, 1] = 1e-6`: a node with no inputs, named as declared, usable as a value."""
+        args, diags = param_args(stmt, scope.env)
+        self.diags += diags
+        value = POISON
+        if not diags:
+            spec = CATALOG["param"]
+            values, spans, more = bind_call("param", spec.args, args, stmt.span, env=scope.env)
+            self.diags += more
+            if not more:
+                value = self.add_node("param", values, [], stmt.span, scope, stmt.target, spans)
+        scope.values[stmt.target] = value
+        if not self.dry and value != POISON:
+            self.names[scope.prefix + stmt.target] = value
+        scope.value_spans[stmt.target] = stmt.target_span
 
     # ---- program --------------------------------------------------------------
     def collect_blocks(self) -> None:

@@ -77,7 +77,7 @@ def infer(graph: Graph, task: Task | None) -> tuple[Checked | None, list[Diagnos
     types, params, diags = infer_types(graph)
     producers = {n.id: n for n in graph.nodes}
     if task is not None and graph.output in types:
-        diags += _check_task(graph, task, types[graph.output], producers.get(graph.output))
+        diags += _check_task(graph, task, types[graph.output], producers.get(graph.output), types)
     if any(d.is_error for d in diags) or task is None:
         return None, diags
     return Checked(graph=graph, task=task, types=types, params=params), diags
@@ -126,7 +126,35 @@ def _check_assertions(graph: Graph, types: dict[str, TensorType]) -> list[Diagno
     return diags
 
 
-def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | None) -> list[Diagnostic]:
+def _linear_on_map(
+    last: LayerNode | None, producers: dict[str, LayerNode], types: dict[str, TensorType]
+) -> LayerNode | None:
+    """The linear nearest the output that was applied to a conv/pool feature map, walking back along first inputs."""
+    node, seen = last, 0
+    while node is not None and seen < len(producers):
+        if CATALOG[node.op].role == "affine" and types[node.inputs[0]].spatial:
+            return node
+        node = producers.get(node.inputs[0]) if node.inputs else None
+        seen += 1
+    return None
+
+
+def _flatten_missing(linear: LayerNode, types: dict[str, TensorType], out: TensorType, task: Task) -> Diagnostic:
+    inp = types[linear.inputs[0]]
+    return error(
+        "E-flatten",
+        f"linear acts only on the last dimension, but its input is a {inp.rank}-D feature map {show_shape(inp.shape)}, "
+        f"so the model outputs {show_shape(out.shape)} where task {task.describe()} needs [N, {task.outputs}]",
+        linear.span,
+        label=f"input is {show_shape(inp.shape)}",
+        secondary=(Label(span=task.span, message=f"the task needs [N, {task.outputs}]"),),
+        help="add `flatten` before it to get [N, features]",
+    )
+
+
+def _check_task(
+    graph: Graph, task: Task, out: TensorType, last: LayerNode | None, types: dict[str, TensorType]
+) -> list[Diagnostic]:
     where = last.span if last is not None else graph.inputs[0].span
     task_label = (Label(span=task.span, message=f"the task needs [N, {task.outputs}]"),)
     if last is not None and CATALOG[last.op].role == "squash" and task.loss in LOGIT_LOSSES:
@@ -154,6 +182,10 @@ def _check_task(graph: Graph, task: Task, out: TensorType, last: LayerNode | Non
             )
         )
     want = (Sym.var("N"), task.outputs)
+    # the classic mistake only where the task wants [N, outputs]: a per-pixel head may end in a map
+    linear = _linear_on_map(last, {n.id: n for n in graph.nodes}, types) if out.rank > len(want) == 2 else None
+    if linear is not None:
+        return [*diags, _flatten_missing(linear, types, out, task)]
     if out.shape != want or not out.is_float:
         if out.rank > 2:
             fix = f"add `flatten -> linear({task.outputs})` at the end"

@@ -12,6 +12,7 @@ from types import SimpleNamespace
 
 import torch
 import torch.nn.functional as F
+import torchvision.ops
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.graph import Graph
 from netspec.compiler.shapes import input_type
@@ -63,8 +64,11 @@ def build_modules(graph: Graph, types: dict[str, TensorType]) -> dict[str, nn.Mo
         if made is None:
             continue
         cls, args = made
+        wrap = CATALOG[node.op].wrap
+        text = f"{cls}({', '.join(args)})"
+        text = wrap(node.args).replace("{}", text, 1) if wrap is not None else text
         try:
-            modules[node.id] = eval(f"{cls}({', '.join(args)})", {"nn": nn})
+            modules[node.id] = eval(text, {"nn": nn, "torch": torch, "torchvision": torchvision})
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
     return modules
@@ -75,8 +79,8 @@ def run_graph(
 ) -> TorchRun:
     values: dict[str, torch.Tensor] = dict(inputs)
     shapes = {k: tuple(v.shape) for k, v in inputs.items()}
-    attrs = SimpleNamespace(**{k.replace(".", "_"): m.train(train) for k, m in modules.items()})
-    params = sum(p.numel() for m in modules.values() for p in m.parameters())
+    attrs = SimpleNamespace(**{k.replace(".", "_"): _mode(m, train) for k, m in modules.items()})
+    params = count_params(modules)
     with torch.no_grad():
         for node in graph.nodes:
             attr = f"self.{node.id.replace('.', '_')}" if node.id in modules else None
@@ -90,6 +94,15 @@ def run_graph(
             values[node.id] = out
             shapes[node.id] = tuple(out.shape)
     return TorchRun(True, "", shapes, params)
+
+
+def _mode(m: nn.Module | nn.Parameter, train: bool) -> nn.Module | nn.Parameter:
+    return m.train(train) if isinstance(m, nn.Module) else m
+
+
+def count_params(modules: dict[str, nn.Module | nn.Parameter]) -> int:
+    """Every parameter of the layers' modules, and the declared `param` tensors themselves."""
+    return sum(p.numel() for m in modules.values() for p in (m.parameters() if isinstance(m, nn.Module) else [m]))
 
 
 def instantiate(graph: Graph, types: dict[str, TensorType], env: dict[str, int]) -> dict[str, tuple[int, ...]] | None:

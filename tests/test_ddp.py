@@ -107,17 +107,18 @@ def test_streamed_run_resumes_exactly(tmp_path):
 
 
 def test_divergence_on_one_rank_stops_every_rank(tmp_path):
-    """One huge target lands on one rank only: every rank must stop at that step, not wait in all-reduce."""
+    """One large input lands on one rank only: every rank must stop at that step, not wait in all-reduce.
+    (Values beyond what float32 survives are refused before training; a cube of 1e14 overflows inside the model.)"""
     import numpy as np
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 4)).astype("float32")
     y = x.sum(1, keepdims=True).astype("float32")
-    y[37, 0] = 3e19  # finite, but its squared error overflows float32
+    x[37] = 1e14  # accepted by the pre-flight checks, but h * h * h overflows float32
     np.savez(tmp_path / "big.npz", x=x, y=y)
     spec = tmp_path / "reg.net"
     spec.write_text(
-        "model Reg\ninput x: float32[N, 4]\ntask regression(outputs=1)\nlayers:\n    linear(8) -> relu -> linear(1)\n"
+        "model Reg\ninput x: float32[N, 4]\ntask regression(outputs=1)\nlayers:\n    h = linear(1)\n    h * h * h\n"
         f'train:\n    data npz("{tmp_path / "big.npz"}")\n    standardize false\n    batch_size 16\n    epochs 2\n'
     )
     outcomes = []

@@ -101,9 +101,10 @@ IDEMPOTENT = [name for name, layer in CATALOG.items() if layer.role == "idempote
 @pytest.mark.parametrize("name", IDEMPOTENT)
 def test_the_layers_called_idempotent_are_idempotent_in_torch(name):
     """The warning's claim, checked against PyTorch: f(f(x)) == f(x)."""
-    assert set(IDEMPOTENT) == {"relu", "identity", "flatten"}
-    call = CATALOG[name].call(None, ["x"], {"start": 1, "end": -1} if name == "flatten" else {})
-    x = torch.randn(4, 3, 5)
+    assert set(IDEMPOTENT) == {"relu", "relu6", "hardtanh", "identity", "flatten"}
+    defaults = {spec.name: spec.default for spec in CATALOG[name].args}
+    call = CATALOG[name].call(None, ["x"], {"start": 1, "end": -1} if name == "flatten" else defaults)
+    x = torch.randn(4, 3, 5) * 8  # past relu6's and hardtanh's bounds
     once = eval(call, {"F": F, "torch": torch, "x": x})
     twice = eval(call, {"F": F, "torch": torch, "x": once})
     assert torch.equal(once, twice)
@@ -282,6 +283,11 @@ RANKED = {
     "maxpool1d": "maxpool1d(2)",
     "maxpool2d": "maxpool2d(2)",
     "avgpool2d": "avgpool2d(2)",
+    "adaptive_avgpool1d": "adaptive_avgpool1d(2)",
+    "adaptive_avgpool2d": "adaptive_avgpool2d(1)",
+    "adaptive_maxpool2d": "adaptive_maxpool2d(2)",
+    "adaptive_avgpool3d": "adaptive_avgpool3d(1)",
+    "maxpool3d": "maxpool3d(2)",
     "rnn": "rnn(4)",
     "lstm": "lstm(4)",
     "gru": "gru(4)",

@@ -2,12 +2,38 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog import activation, combine, conv, dense, norm, pool, recurrent, scalar, structure
+from netspec.compiler.catalog import (
+    activation,
+    channels,
+    combine,
+    conv,
+    dense,
+    norm,
+    parameter,
+    pool,
+    recurrent,
+    resample,
+    scalar,
+    structure,
+)
 from netspec.compiler.catalog.base import REQUIRED, Args, ArgSpec, LayerSpec, ShapeError
 
 CATALOG: dict[str, LayerSpec] = {
     spec.name: spec
-    for module in (dense, conv, pool, norm, recurrent, structure, activation, combine, scalar)
+    for module in (
+        dense,
+        conv,
+        pool,
+        norm,
+        recurrent,
+        structure,
+        channels,
+        resample,
+        activation,
+        combine,
+        parameter,
+        scalar,
+    )
     for spec in module.LAYERS
 }
 

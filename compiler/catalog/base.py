@@ -53,6 +53,7 @@ ParamRule = Callable[[list[TensorType], Args], int]
 ModuleRule = Callable[[list[TensorType], Args], tuple[str, list[str]] | None]
 # forward expression given the attribute expression (or None) and the input variable names
 CallRule = Callable[[str | None, list[str], Args], str]
+WrapRule = Callable[[Args], str]
 
 
 def _no_params(inputs: list[TensorType], args: Args) -> int:
@@ -77,13 +78,15 @@ class LayerSpec:
     io: tuple[str, str] | None = None
     # attribute-name prefix for generated code (conv1, conv2, fc1...)
     prefix: str = ""
-    arity: int = 1  # number of tensor inputs; 0 means "any number >= 2"
+    arity: int = 1  # number of tensor inputs; 0 means "any number >= 2"; -1: none, made by a declaration
     # every positional argument goes into the first schema entry as a tuple (`reshape(16, -1)`)
     varargs: bool = False
     # what the lints know the layer as: "affine" (a linear map: linear after linear collapses),
     # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last),
     # "idempotent" (f(f(x)) == f(x): repeating it with `* n` is a mistake)
     role: str = ""
+    # the constructor call placed into a template at `{}` (a `param`: `nn.Parameter({} * 1e-06)`), or None
+    wrap: WrapRule | None = None
     example: str = ""
 
     def arg(self, name: str) -> ArgSpec | None:

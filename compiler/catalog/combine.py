@@ -1,10 +1,10 @@
-"""Layers with several tensor inputs: `+`, `-`, `*` (broadcasting) and concat."""
+"""Layers with several tensor inputs: `+`, `-`, `*` (broadcasting), concat and expand_batch."""
 
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
-from netspec.compiler.symbolic import Dim, add
+from netspec.compiler.symbolic import Dim, Sym, add
 from netspec.compiler.tensor_types import TensorType, show_shape
 
 
@@ -17,6 +17,7 @@ def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:
             label=f"{a.dtype} {op} {b.dtype}",
             help="both sides must have the same dtype",
         )
+    _keep_batch_first(a, b, op)
     out: list[Dim] = []
     for i in range(1, max(a.rank, b.rank) + 1):
         da = a.shape[-i] if i <= a.rank else 1
@@ -32,7 +33,23 @@ def broadcast(a: TensorType, b: TensorType, op: str) -> TensorType:
                 notes=(f"dim {max(a.rank, b.rank) - i} differs: {da} vs {db}",),
                 help="make the branches agree, e.g. with a 1x1 conv2d on the shortcut (`conv2d(c, 1, stride=...)`)",
             )
-    return TensorType(a.dtype, tuple(reversed(out)), a.spatial and b.spatial)
+    # a feature map stays one when scaled by a smaller tensor (a layer scale [C, 1, 1], an attention map)
+    spatial = any(t.spatial and t.rank == len(out) for t in (a, b))
+    return TensorType(a.dtype, tuple(reversed(out)), spatial)
+
+
+def _keep_batch_first(a: TensorType, b: TensorType, op: str) -> None:
+    """A batched value combined with a tensor of more dims (a `param`) would no longer have N first."""
+    batch = Sym.var("N")
+    for value, other in ((a, b), (b, a)):
+        if value.shape and value.shape[0] == batch and other.rank > value.rank:
+            raise ShapeError(
+                f"`{op}` of {show_shape(value.shape)} and the {other.rank}-D {show_shape(other.shape)} would move "
+                f"the batch dim N to position {other.rank - value.rank}",
+                label=f"{show_shape(a.shape)} {op} {show_shape(b.shape)}",
+                help=f"give the other side at most {value.rank} dims, e.g. [C, 1, 1] to scale [N, C, H, W]",
+                notes=("PyTorch would broadcast it, with the batch no longer the first dim",),
+            )
 
 
 def _binary(name: str, op: str) -> LayerSpec:
@@ -94,4 +111,31 @@ CONCAT = LayerSpec(
 ADD = _binary("add", "+")
 SUB = _binary("sub", "-")
 MUL = _binary("mul", "*")
-LAYERS = (ADD, SUB, MUL, CONCAT)
+
+
+def _expand_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    token, like = inputs
+    if token.rank < 1 or token.shape[0] != 1 or not like.shape or like.shape[0] != Sym.var("N"):
+        raise ShapeError(
+            f"expand_batch repeats a [1, ...] tensor over the batch of a [N, ...] value, but got "
+            f"{show_shape(token.shape)} and {show_shape(like.shape)}",
+            label=f"{show_shape(token.shape)} and {show_shape(like.shape)}",
+            help="declare the tensor with a leading 1, e.g. `param class_token: [1, 1, 768] = zeros`",
+        )
+    return token.with_shape((like.shape[0], *token.shape[1:]), spatial=False)
+
+
+EXPAND_BATCH = LayerSpec(
+    name="expand_batch",
+    category="combine",
+    doc="A [1, ...] tensor (a `param` class token) repeated over the batch of a [N, ...] value, without copying: "
+    "`concat(expand_batch(class_token, x), x, dim=1)`, as ViT does.",
+    args=(),
+    shape=_expand_shape,
+    module=lambda inputs, args: None,
+    call=lambda attr, names, args: f"{names[0]}.expand({names[1]}.shape[0], *{names[0]}.shape[1:])",
+    arity=2,
+    example="expand_batch(class_token, x)",
+)
+
+LAYERS = (ADD, SUB, MUL, CONCAT, EXPAND_BATCH)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import ast
+import json
+
 from netspec.compiler.catalog.base import ShapeError
 from netspec.compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -21,10 +24,10 @@ def need_rank(t: TensorType, ranks: tuple[int, ...], layer: str, layout: str) ->
 
 def torch_ranks(layer: str) -> tuple[int, int, str] | None:
     """The input ranks PyTorch's module for `layer` runs on (lowest, highest) and what it reads the batch
-    dim N as on an input one rank short (an unbatched sample); None where no claim is made (adaptive
-    pools differ by kind and size). Every value is checked against torch in tests/test_defects_10.py."""
+    dim N as on an input one rank short (an unbatched sample); None where no claim is made. Every value
+    is checked against torch in tests/test_defects_10.py."""
     n = int(layer[-2]) if layer[-2:] in ("1d", "2d", "3d") else 0
-    if layer.startswith(("conv", "maxpool", "avgpool")) and n:
+    if layer.startswith(("conv", "maxpool", "avgpool", "adaptive_")) and n:
         return n + 1, n + 2, "channels"
     if layer in ("rnn", "gru", "lstm"):
         return 2, 3, "time (one unbatched sequence of N steps)"
@@ -37,6 +40,10 @@ def torch_rank_note(layer: str, rank: int, ranks: tuple[int, ...]) -> str:
     if known is None:
         return ""
     low, high, unbatched = known
+    spatial = low - 1
+    if not low <= rank <= high and rank >= spatial > 1 and layer.startswith("adaptive_avgpool"):
+        # torch's 2-D and 3-D adaptive average pools to size 1 are a mean over the last dims, of any rank
+        return "PyTorch would run this pool to output size 1 over any leading dims as batch (other sizes raise)"
     if not low <= rank <= high:
         return f"PyTorch would raise an error on this {rank}-D input too"
     if rank == min(ranks) - 1:
@@ -130,6 +137,27 @@ def transpose_out(
 
 def channels(t: TensorType, layer: str) -> int:
     return concrete(t.shape[1], "channel count (dim 1)", layer)
+
+
+def check_declared(
+    layer: str, what: str, declared: int | None, actual: int, t: TensorType, fix: str, notes: tuple[str, ...] = ()
+) -> None:
+    """A size the user wrote (PyTorch's num_features, in_features...) must equal the one the input has."""
+    if declared is not None and declared != actual:
+        origin = f" ({t.origin})" if t.origin else ""
+        raise ShapeError(
+            f"{layer} expects {declared} {what}, but its input {show_shape(t.shape)} has {actual}{origin}",
+            label=f"declared {declared}, input has {actual}",
+            help=f"write `{fix}`, or leave the size out and let netc infer it",
+            notes=notes,
+        )
+
+
+def string_literal(value: str) -> str:
+    """A Python string literal in the double quotes `ruff format` keeps (for validated choices like a mode)."""
+    text = json.dumps(value)
+    assert ast.literal_eval(text) == value
+    return text
 
 
 def normalize_dim(d: int, rank: int, layer: str) -> int:

@@ -12,13 +12,6 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
     need_float(t, "linear", weights=True)
     if t.rank < 2:
         raise ShapeError(f"linear expects at least a 2-D input [N, features], but its input is {show_shape(t.shape)}")
-    if t.spatial:
-        raise ShapeError(
-            f"linear acts only on the last dimension, but its input is a {t.rank}-D feature map {show_shape(t.shape)}",
-            code="E-flatten",
-            label=f"input is {show_shape(t.shape)}",
-            help="add `flatten` before it to get [N, features]",
-        )
     features = concrete(t.shape[-1], "number of input features (last dim)", "linear")
     declared = args["in_features"]
     if declared is not None and declared != features:
@@ -29,7 +22,9 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
             help=f"write `linear({args['out_features']})` and let netc infer it, "
             f"or `linear({features} -> {args['out_features']})`",
         )
-    return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=False)
+    # on a conv/pool map it acts on the width, as in PyTorch; the map stays a map, so the task check can say
+    # "add flatten" if it reaches the head (the classic mistake), while [N, H, T, D] projections are fine
+    return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=t.spatial and t.rank >= 4)
 
 
 def _linear_params(inputs: list[TensorType], args: Args) -> int:
@@ -47,7 +42,7 @@ def _linear_module(inputs: list[TensorType], args: Args) -> tuple[str, list[str]
 LINEAR = LayerSpec(
     name="linear",
     category="dense",
-    doc="Fully connected layer on the last dimension; in_features is inferred.",
+    doc="Fully connected layer on the last dimension of any rank (as PyTorch's Linear); in_features is inferred.",
     args=(
         ArgSpec("out_features", "int", minimum=1, aliases=("out", "units")),
         ArgSpec("in_features", "optional_int", default=None, minimum=1, aliases=("in",), keyword_only=True),

@@ -1,4 +1,4 @@
-"""Max, average and adaptive pooling over 1 or 2 spatial dimensions."""
+"""Max, average and adaptive pooling over 1, 2 or 3 spatial dimensions."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import need_float, need_rank, tuple_arg, window_out
 from netspec.compiler.tensor_types import TensorType
 
-_LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]"}
-_AXES = {1: ("length",), 2: ("height", "width")}
+_LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
+_AXES = {1: ("length",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
 def _pool(n: int, kind: str) -> LayerSpec:
@@ -100,6 +100,6 @@ def _adaptive(n: int, kind: str) -> LayerSpec:
     )
 
 
-LAYERS = tuple(_pool(n, k) for k in ("max", "avg") for n in (1, 2)) + tuple(
-    _adaptive(n, k) for k in ("avg", "max") for n in (1, 2)
+LAYERS = tuple(_pool(n, k) for k in ("max", "avg") for n in (1, 2, 3)) + tuple(
+    _adaptive(n, k) for k in ("avg", "max") for n in (1, 2, 3)
 )

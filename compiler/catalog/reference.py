@@ -5,7 +5,19 @@ from __future__ import annotations
 from netspec.compiler.catalog import CATALOG
 from netspec.compiler.catalog.base import ArgSpec
 
-_ORDER = ("dense", "conv", "pool", "norm", "recurrent", "activation", "regularization", "shape", "combine")
+_ORDER = (
+    "dense",
+    "conv",
+    "pool",
+    "norm",
+    "recurrent",
+    "activation",
+    "regularization",
+    "shape",
+    "resample",
+    "combine",
+    "parameter",
+)
 _TITLES = {
     "dense": "Dense",
     "conv": "Convolution",
@@ -15,6 +27,8 @@ _TITLES = {
     "activation": "Activations",
     "regularization": "Regularization",
     "shape": "Shape",
+    "resample": "Resizing",
+    "parameter": "Learnable tensors (`param` declarations)",
     "combine": "Combining values",
 }
 

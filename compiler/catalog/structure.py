@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
-from netspec.compiler.catalog.common import need_float, normalize_dim
+from netspec.compiler.catalog.common import need_float, normalize_dim, string_literal
 from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -246,3 +246,28 @@ IDENTITY = LayerSpec(
 )
 
 LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)
+
+
+def _stochastic_depth_shape(inputs: list[TensorType], args: Args) -> TensorType:
+    (t,) = inputs
+    need_float(t, "stochastic_depth")
+    return t
+
+
+STOCHASTIC_DEPTH = LayerSpec(
+    name="stochastic_depth",
+    category="regularization",
+    doc="While training, zero a residual branch with probability p and scale it by 1 / (1 - p): per sample "
+    "(`mode=row`, default) or for the whole batch (`mode=batch`); torchvision.ops.StochasticDepth.",
+    args=(
+        ArgSpec("p", "float", minimum=0.0, maximum=1.0),
+        ArgSpec("mode", "choice", default="row", choices=("row", "batch")),
+    ),
+    shape=_stochastic_depth_shape,
+    module=lambda inputs, args: ("torchvision.ops.StochasticDepth", [repr(args["p"]), string_literal(args["mode"])]),
+    prefix="stochastic_depth",
+    role="dropout",
+    example="stochastic_depth(0.1)",
+)
+
+LAYERS = (*LAYERS, STOCHASTIC_DEPTH)

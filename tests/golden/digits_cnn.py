@@ -47,12 +47,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "bb6933f80dfe7eb9"
+SPEC_HASH = "e3bcdd906b9963b9"
 METADATA = {
     "model": "DigitsCNN",
     "class_name": "DigitsCNN",
     "spec": "specs/digits_cnn.net",
-    "spec_hash": "bb6933f80dfe7eb9",
+    "spec_hash": "e3bcdd906b9963b9",
     "inputs": [
         {
             "name": "x",
