@@ -411,7 +411,7 @@ class Trainer:
             self.epoch += 1
             self.history.append(row)
             value = row[self.monitor]
-            higher_is_better = self.monitor.endswith(("accuracy", "r2"))
+            higher_is_better = self.monitor.endswith(("accuracy", "f1", "r2"))
             better = self.best is None or (value > self.best if higher_is_better else value < self.best)
             if better:
                 self.best, self.stale = value, 0
