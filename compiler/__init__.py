@@ -5,6 +5,7 @@ these functions; none of them writes out the stage order again. Never imports to
 """
 
 from netspec.compiler.diagnostics import CompileFailed, Diagnostic
+from netspec.compiler.fix import FixResult, apply_edits, fix_source
 from netspec.compiler.pipeline import (
     Compilation,
     compile_file,
@@ -20,10 +21,13 @@ __all__ = [
     "Compilation",
     "CompileFailed",
     "Diagnostic",
+    "FixResult",
     "SourceFile",
+    "apply_edits",
     "compile_file",
     "compile_source",
     "compile_text",
+    "fix_source",
     "parse",
     "python_source",
     "read_source",

@@ -9,9 +9,9 @@ from typing import Any
 
 from netspec.compiler import ir
 from netspec.compiler.catalog.base import ArgSpec
-from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.diagnostics import Diagnostic, Fix, TextEdit, error
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest, did_you_mean
+from netspec.compiler.suggest import closest, did_you_mean, rename_fixes
 
 WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
 
@@ -22,6 +22,9 @@ class IO:
 
     inp: Any
     out: Any
+
+
+WORD_PADDINGS = ("same", "valid")  # the words a `padding` argument takes besides sizes
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
         return value, ""
     elif kind in ("ints", "optional_ints", "padding", "adaptive"):
         if kind == "padding" and isinstance(value, str):
-            if value in ("same", "valid"):
+            if value in WORD_PADDINGS:
                 return value, ""
             return value, f"{_who(spec, owner)} must be an integer, a list, `same` or `valid`, not `{value}`"
         items = value if isinstance(value, tuple) else (value,)
@@ -235,6 +238,7 @@ def bind(
     diags: list[Diagnostic] = []
     values: dict[str, Any] = {}
     spans: dict[str, Span] = {}
+    written: dict[str, ir.Arg] = {}  # the argument each single value came from, for fixes
     positional = [(a, v) for a, v in call_args if a.name is None]
     keywords = [(a, v) for a, v in call_args if a.name is not None]
     if varargs and positional:
@@ -266,7 +270,7 @@ def bind(
             )
             break
         name = positional_schema[index].name
-        values[name], spans[name] = value, arg.span
+        values[name], spans[name], written[name] = value, arg.span, arg
     for arg, value in keywords:
         assert arg.name is not None and arg.name_span is not None
         spec = next((s for s in schema if s.name == arg.name or arg.name in s.aliases), None)
@@ -280,6 +284,7 @@ def bind(
                     arg.name_span,
                     label="unknown argument",
                     help=hint or _signature_help(owner, schema),
+                    fixes=rename_fixes(arg.name, names, arg.name_span),
                 )
             )
             continue
@@ -292,10 +297,11 @@ def bind(
                     label="given again here",
                     secondary=(),
                     help="remove one of them",
+                    fixes=_drop_repeated(arg, call_args, same=value == values[spec.name]),
                 )
             )
             continue
-        values[spec.name], spans[spec.name] = value, arg.span
+        values[spec.name], spans[spec.name], written[spec.name] = value, arg.span, arg
     bound: dict[str, Any] = {}
     typos = {
         closest(a.name, [s.name for s in schema])
@@ -319,10 +325,33 @@ def bind(
             continue
         value, problem = check_arg(spec, values[spec.name], owner)
         if problem:
-            diags.append(error("E-arg-type", problem, spans[spec.name], label=f"{describe(values[spec.name])}"))
+            raw = values[spec.name]
+            word = raw.text if isinstance(raw, Word) else raw if isinstance(raw, str) else None
+            source_arg = written.get(spec.name)
+            words = spec.choices or (WORD_PADDINGS if spec.kind == "padding" else ())
+            fixes = (
+                rename_fixes(word, words, source_arg.value.span)
+                if word is not None and words and source_arg is not None
+                else ()
+            )
+            diags.append(error("E-arg-type", problem, spans[spec.name], label=f"{describe(raw)}", fixes=fixes))
         # a bare word a schema kept as it is (a block parameter of kind "any") travels on as its text
         bound[spec.name] = value.text if isinstance(value, Word) else value
     return bound, spans, diags
+
+
+def _drop_repeated(arg: ir.Arg, call_args: list[tuple[ir.Arg, Any]], same: bool) -> tuple[Fix, ...]:
+    """Delete a repeated argument with the comma before it; machine-applicable when both give the same value."""
+    index = next(i for i, (a, _) in enumerate(call_args) if a is arg)
+    if index == 0:
+        return ()
+    before = call_args[index - 1][0].span
+    span = Span(
+        line=before.end_line, column=before.end_column, end_line=arg.span.end_line, end_column=arg.span.end_column
+    )
+    return (
+        Fix(title=f"remove the repeated `{arg.name}`", edits=(TextEdit(span=span, replacement=""),), applicable=same),
+    )
 
 
 def split_call(expr: ir.Expr) -> tuple[str, Span, list[ir.Arg]] | None:

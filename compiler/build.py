@@ -142,6 +142,16 @@ def _build_item(node: Tree) -> ir.Item:
                 for d in dims
             ),
         )
+    if data == "use_decl":
+        path = next(c for c in children if isinstance(c, Token) and c.type == "STRING")
+        names = [c for c in children if isinstance(c, Token) and c.type == "NAME"]
+        return ir.UseDecl(
+            span=span,
+            path=_string_value(path),
+            path_span=_tok_span(path),
+            names=tuple(str(n) for n in names),
+            name_spans=tuple(_tok_span(n) for n in names),
+        )
     if data == "task_decl":
         return ir.TaskDecl(span=span, value=build_expr(children[0]))
     if data == "block_def":

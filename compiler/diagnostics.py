@@ -20,6 +20,25 @@ class Label(Record):
     message: str = ""
 
 
+class TextEdit(Record):
+    """Replace the text of `span` with `replacement` (an empty span inserts, an empty replacement deletes)."""
+
+    span: Span
+    replacement: str
+
+
+class Fix(Record):
+    """One way to repair a diagnostic: a one-line title and the edits that do it.
+
+    `applicable` marks a fix that `netc fix` may apply unasked: it repairs the spec and changes
+    nothing else about the model the author meant.
+    """
+
+    title: str
+    edits: tuple[TextEdit, ...]
+    applicable: bool = False
+
+
 class Diagnostic(Record):
     """One finding. `code` is stable and documented in docs/diagnostics.md."""
 
@@ -31,6 +50,8 @@ class Diagnostic(Record):
     secondary: tuple[Label, ...] = ()
     notes: tuple[str, ...] = ()
     help: str = ""
+    # repairs, best first
+    fixes: tuple[Fix, ...] = ()
 
     @property
     def is_error(self) -> bool:
@@ -74,9 +95,11 @@ CODES: dict[str, str] = {
     "E-flatten": "a linear layer applied to a multi-dimensional feature map",
     "E-assert": "a shape assertion in the spec does not hold",
     "E-file": "the file cannot be read",
+    "E-import": "a `use` whose file or block cannot be found, or whose file has errors",
     "E-limit": "a number, nesting depth or size beyond what the compiler (or PyTorch) can hold",
     "W-linear-linear": "two linear layers with no activation in between",
     "W-dropout-last": "dropout as the last layer does nothing useful",
     "W-unused": "a named value that is never used",
+    "W-axis": "a layer reads an axis in another role (time or a channels-last image dim as channels)",
     "W-repeat": "a repetition of a layer that changes nothing the second time (`relu * 3`)",
 }

@@ -139,6 +139,10 @@ class _Formatter:
         elif isinstance(item, ir.InputDecl):
             dims = ", ".join(str(d.value) for d in item.dims)
             self.lines.append(Line(f"input {item.name}: {item.dtype}[{dims}]", line))
+        elif isinstance(item, ir.UseDecl):
+            path = json.dumps(item.path)
+            text = f"from {path} use {', '.join(item.names)}" if item.names else f"use {path}"
+            self.lines.append(Line(text, line))
         elif isinstance(item, ir.TaskDecl):
             self.lines += _statement_lines("task ", item.value, "")
         elif isinstance(item, ir.BlockDef):

@@ -182,8 +182,18 @@ class TrainSection(Node):
     settings: tuple[Setting, ...] = ()
 
 
+class UseDecl(Node):
+    """`use "std/transformer.net"` or `from "blocks.net" use a, b`: blocks defined in another file."""
+
+    kind: Literal["use"] = "use"
+    path: str
+    path_span: Span
+    names: tuple[str, ...] = ()  # empty: every block of the file
+    name_spans: tuple[Span, ...] = ()
+
+
 Item = Annotated[
-    ModelDecl | InputDecl | TaskDecl | BlockDef | LayersSection | TrainSection,
+    ModelDecl | InputDecl | TaskDecl | BlockDef | LayersSection | TrainSection | UseDecl,
     Field(discriminator="kind"),
 ]
 

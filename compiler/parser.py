@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 import re
 
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.grammar_cache import grammar_cache
 from netspec.compiler.source import SourceFile, Span
 from netspec.grammar import GRAMMAR_PATH
 
@@ -34,18 +36,20 @@ _TERMINAL_WORDS: dict[str, str] = {
     "SLASH": "`/`",
 }
 
-_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param")
+_KEYWORDS = ("model", "input", "task", "block", "layers", "train", "out", "param", "use", "from")
 
 
 @functools.cache
 def _lark() -> Lark:
+    text = GRAMMAR_PATH.read_text(encoding="utf-8")
+    # one cache file per grammar text, so that checkouts with different grammars do not overwrite each other's
     return Lark(
-        GRAMMAR_PATH.read_text(encoding="utf-8"),
+        text,
         parser="lalr",
         lexer="contextual",
         propagate_positions=True,
         maybe_placeholders=True,
-        cache=True,
+        cache=grammar_cache(hashlib.sha256(text.encode()).hexdigest()[:16]),
     )
 
 
@@ -71,7 +75,7 @@ def _describe_token(token: Token) -> str:
 
 
 _VALUE_START = {"INT", "FLOAT", "STRING", "NAME", "LPAR", "LSQB", "MINUS"}
-_TOP_LEVEL = {"MODEL", "INPUT", "TASK", "BLOCK", "LAYERS", "TRAIN"}
+_TOP_LEVEL = {"MODEL", "INPUT", "TASK", "BLOCK", "LAYERS", "TRAIN", "USE", "FROM"}
 
 
 def _expected_words(expected: set[str]) -> str:
@@ -218,7 +222,7 @@ _BAD_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
-    """Parse the text; on failure return the first syntax error as a diagnostic."""
+    """Parse the text; on failure return every syntax error found, one per line (see compiler/recover.py)."""
     text = source.text
     if not text.endswith("\n"):
         text += "\n"
@@ -238,7 +242,8 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
     try:
         tree = _lark().parse(text)
     except UnexpectedInput as exc:
-        return None, [syntax_diagnostic(exc, source)]
+        first = syntax_diagnostic(exc, source)
+        tree = None
     except RecursionError:
         return None, [
             error(
@@ -248,8 +253,12 @@ def parse_tree(source: SourceFile) -> tuple[Tree | None, list[Diagnostic]]:
                 help="split it into named values",
             )
         ]
-    problems = check_limits(tree)
-    return (None, problems) if problems else (tree, [])
+    if tree is not None:
+        problems = check_limits(tree)
+        return (None, problems) if problems else (tree, [])
+    from netspec.compiler.recover import all_syntax_errors  # only a file with a syntax error pays for it
+
+    return None, all_syntax_errors(_lark(), text, source, first, syntax_diagnostic)
 
 
 # Limits named in docs/language.md. A literal beyond them cannot mean a model (no size reaches 2**63,

@@ -12,6 +12,7 @@ from netspec.compiler import ir
 from netspec.compiler.build import build_program
 from netspec.compiler.diagnostics import CompileFailed, Diagnostic, error
 from netspec.compiler.graph import Graph
+from netspec.compiler.imports import with_imports
 from netspec.compiler.parser import parse_tree
 from netspec.compiler.record import trusted
 from netspec.compiler.resolve import resolve
@@ -77,11 +78,13 @@ def _compile(source: SourceFile) -> Compilation:
         diags += more
     result.train, more = resolve_train(trains[0] if trains else None, result.task.kind if result.task else None)
     diags += more
-    result.graph, more = resolve(result.program)
+    program, importer = with_imports(result.program, source.name)
+    result.graph, more = resolve(program)
     diags += more
     if result.graph is not None and inputs_ok:
-        result.checked, more = infer(result.graph, result.task)
+        result.checked, more = infer(result.graph, result.task, source)
         diags += more
+    diags = importer.placed(diags + importer.diags, result.program)
     result.diagnostics = sorted(diags, key=lambda d: (d.span.line, d.span.column))
     if not result.ok:
         result.checked = None

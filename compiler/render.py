@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
-from netspec.compiler.diagnostics import Diagnostic, Severity
+from netspec.compiler.diagnostics import Diagnostic, Fix, Severity
+from netspec.compiler.fix import applicable_fix, apply_edits
 from netspec.compiler.source import SourceFile
+
+# the version of docs/diagnostics.schema.json this JSON output follows
+DIAGNOSTIC_SCHEMA_VERSION = 1
 
 _COLORS = {
     "error": "\x1b[1;31m",
@@ -50,7 +54,35 @@ def render_text(diag: Diagnostic, source: SourceFile, color: bool = False) -> st
         lines.append(f"{pad} = note: {note}")
     if diag.help:
         lines.append(f"{pad} = {_paint('help', 'help', color)}: {diag.help}")
+    if source.text:
+        chosen = applicable_fix(diag)
+        for fix in diag.fixes:
+            lines += _render_fix(fix, fix is chosen, source, width, color)
     return "\n".join(lines)
+
+
+def _render_fix(fix: Fix, chosen: bool, source: SourceFile, width: int, color: bool) -> list[str]:
+    """`= fix: title`, then the lines the fix touches as they read after it (rustc's suggestion style)."""
+    pad = " " * width
+    tag = " (`netc fix` applies this one)" if chosen else ""
+    out = [f"{pad} = {_paint('fix', 'help', color)}: {fix.title}{tag}"]
+    first = min(e.span.line for e in fix.edits)
+    # an edit that ends at column 1 stops before that line
+    last = max(e.span.end_line - (e.span.end_column == 1 and e.span.end_line > e.span.line) for e in fix.edits)
+    try:
+        fixed = SourceFile(source.name, apply_edits(source.text, fix.edits))
+    except ValueError:
+        return out
+    removed = source.line_count - fixed.line_count
+    shown = range(first, last - removed + 1)
+    gutter = _paint("|", "blue", color)
+    for number in shown:
+        if number > fixed.line_count:
+            break
+        out.append(f"{_paint(str(number).rjust(width), 'blue', color)} {gutter} {fixed.line_text(number)}")
+    if not shown:
+        out.append(f"{pad} {gutter} (line {first} removed)")
+    return out
 
 
 def render_all_text(diags: list[Diagnostic], source: SourceFile, color: bool = False) -> str:
@@ -78,9 +110,27 @@ def to_json_obj(diag: Diagnostic, source: SourceFile) -> dict[str, object]:
         "column": diag.span.column,
         "end_line": diag.span.end_line,
         "end_column": diag.span.end_column,
+        "version": DIAGNOSTIC_SCHEMA_VERSION,
         "label": diag.label,
         "help": diag.help,
         "notes": list(diag.notes),
+        "fixes": [
+            {
+                "title": fix.title,
+                "applicable": fix.applicable,
+                "edits": [
+                    {
+                        "line": e.span.line,
+                        "column": e.span.column,
+                        "end_line": e.span.end_line,
+                        "end_column": e.span.end_column,
+                        "replacement": e.replacement,
+                    }
+                    for e in fix.edits
+                ],
+            }
+            for fix in diag.fixes
+        ],
         "related": [
             {
                 "message": s.message,

@@ -14,7 +14,7 @@ from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.param_decl import param_args
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest
+from netspec.compiler.suggest import closest, rename_fixes
 
 POISON = "<error>"
 BLOCK_INPUT = "in"
@@ -94,6 +94,7 @@ class Resolver:
                 span,
                 label="not defined",
                 help=f"did you mean `{value_match}`?" if value_match else f"values defined so far: {known}",
+                fixes=rename_fixes(name, values, span),
                 notes=("a value must be named with `name = ...` before it is used",),
             )
             return
@@ -103,6 +104,7 @@ class Resolver:
             span,
             label="not a layer, block or value",
             help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
+            fixes=rename_fixes(name, callables, span),
         )
 
     def add_node(
@@ -397,8 +399,18 @@ class Resolver:
         tensor_args = [a for a in args if a.name is None and self.is_tensor(a.value, scope)]
         const_args = [a for a in args if a not in tensor_args]
         spec = CATALOG.get(callee) if callee not in self.blocks else None
+        tie: dict[str, Any] = {}
+        if spec is not None and spec.ties:
+            tie, tensor_args = self.tie_target(callee, spec.ties, tensor_args, span, scope)
+            if not tie:
+                return POISON
         arity = spec.arity if spec else 1
-        if arity == 1:
+        if spec is not None and spec.optional_inputs:
+            some = self.some_inputs(callee, (1, 1 + spec.optional_inputs), tensor_args, args, cur, scope, span)
+            if some is None:
+                return POISON
+            inputs = some
+        elif arity == 1:
             if len(tensor_args) > 1:
                 self.err(
                     "E-arg-count",
@@ -437,7 +449,67 @@ class Resolver:
             callee, spec.args, const_args, span, env=scope.env, io=spec.io, varargs=spec.varargs
         )
         self.diags += diags
-        return self.add_node(callee, values, inputs, span, scope, name, spans)
+        return self.add_node(callee, {**values, **tie}, inputs, span, scope, name, spans)
+
+    def some_inputs(
+        self,
+        callee: str,
+        limits: tuple[int, int],
+        tensor_args: list[ir.Arg],
+        args: list[ir.Arg],
+        cur: str | None,
+        scope: Scope,
+        span: Span,
+    ) -> list[str] | None:
+        """A layer taking `lo..hi` values (attention: query, keys/values, mask): given ones, else the chain's."""
+        low, high = limits
+        if len(tensor_args) > high or (tensor_args and len(tensor_args) < low):
+            self.err(
+                "E-arg-count",
+                f"{callee} takes {low} to {high} input values, but {len(tensor_args)} were given",
+                span,
+                help=f"e.g. `{callee}(x, memory, mask, ...)` with values named earlier",
+            )
+            return None
+        if tensor_args and tensor_args != args[: len(tensor_args)]:
+            self.err("E-arg-count", f"the input values of {callee} must come first", tensor_args[0].span)
+            return None
+        if not tensor_args:
+            return [self.implicit(cur, span)]
+        return [self.evaluate(a.value, cur, scope, allow_value=True, expect_value=True) for a in tensor_args]
+
+    def tie_target(
+        self, callee: str, kind: str, tensor_args: list[ir.Arg], span: Span, scope: Scope
+    ) -> tuple[dict[str, Any], list[ir.Arg]]:
+        """`tied_linear(tok)`: `tok` names the layer whose weight is shared, not an input value."""
+        named = [a for a in tensor_args if isinstance(a.value, ir.Name) and a.value.id in scope.values]
+        if not named:
+            self.err(
+                "E-arg-count",
+                f"{callee} needs the name of the {kind} whose weight it shares",
+                span,
+                label=f"which {kind}?",
+                help=f"name the {kind} (`tok = {kind}(vocab, dim)`) and write `{callee}(tok)`",
+            )
+            return {}, tensor_args
+        arg = named[-1]
+        assert isinstance(arg.value, ir.Name)
+        scope.used.add(arg.value.id)
+        node_id = scope.values[arg.value.id]
+        if node_id == POISON or self.dry:
+            return {}, tensor_args
+        node = next((n for n in reversed(self.nodes) if n.id == node_id), None)
+        if node is None or node.op != kind or node.scope != scope.path:
+            self.err(
+                "E-structure",
+                f"`{arg.value.id}` is not {'a' if kind[0] not in 'aeiou' else 'an'} {kind} defined in this block",
+                arg.value.span,
+                label=f"not the output of an {kind}" if node is None or node.op != kind else "in another block",
+                help=f"name the {kind} itself, e.g. `{arg.value.id} = {kind}(vocab, dim)`, in the same block",
+            )
+            return {}, tensor_args
+        tie = {"tie": node_id, "vocab": node.args["vocab"], "dim": node.args["dim"]}
+        return tie, [a for a in tensor_args if a is not arg]
 
     def looks_like_value(self, name: str, scope: Scope) -> bool:
         """A bare unknown name in argument position that is not a known word: probably a mistyped value."""
@@ -496,6 +568,8 @@ class Resolver:
             block_stack=(*scope.block_stack, name),
         )
         output = self.run_body(self.blocks[name].body, inp, inner, self.blocks[name].name_span)
+        if self.dry:  # checking an unused block's names: its inner block uses have no values to record
+            return output
         self.instances.append(
             BlockInstance(id=instance_id, block=name, args=bound, span=span, input=inp, output=output, scope=scope.path)
         )

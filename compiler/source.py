@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from netspec.compiler.record import Record
+from pydantic import SerializerFunctionWrapHandler, model_serializer
 
 
 class Span(Record):
@@ -14,6 +16,15 @@ class Span(Record):
     column: int
     end_line: int
     end_column: int
+    # the file the span lies in when it is not the spec itself (a block imported with `use`)
+    file: str = ""
+
+    @model_serializer(mode="wrap")
+    def _without_own_file(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data = handler(self)
+        if not data.get("file"):
+            data.pop("file", None)
+        return data
 
     @staticmethod
     def point(line: int, column: int) -> Span:
@@ -22,7 +33,7 @@ class Span(Record):
     def merge(self, other: Span) -> Span:
         start = min((self.line, self.column), (other.line, other.column))
         end = max((self.end_line, self.end_column), (other.end_line, other.end_column))
-        return Span(line=start[0], column=start[1], end_line=end[0], end_column=end[1])
+        return Span(line=start[0], column=start[1], end_line=end[0], end_column=end[1], file=self.file)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from netspec.compiler import ir
 from netspec.compiler.args import MAX_SIZE
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest
+from netspec.compiler.suggest import closest, rename_fixes
 from netspec.compiler.tensor_types import DTYPES
 
 _START = Span.point(1, 1)
@@ -58,6 +58,7 @@ def _check_input(decl: ir.InputDecl) -> list[Diagnostic]:
                 decl.dtype_span,
                 label="not a dtype",
                 help=f"did you mean `{match}`?" if match else f"dtypes: {', '.join(DTYPES)}",
+                fixes=rename_fixes(decl.dtype, DTYPES, decl.dtype_span),
             )
         )
     if not decl.dims or decl.dims[0].value != "N":

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from netspec.compiler.diagnostics import Fix, TextEdit
+from netspec.compiler.source import Span
+
 
 def edit_distance(a: str, b: str) -> int:
     """Damerau-Levenshtein (optimal string alignment) distance, case-insensitive."""
@@ -35,3 +38,22 @@ def closest(name: str, candidates: Iterable[str], limit: int = 2) -> str | None:
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     match = closest(name, candidates)
     return f"did you mean `{match}`?" if match else ""
+
+
+def rename_fixes(name: str, candidates: Iterable[str], span: Span) -> tuple[Fix, ...]:
+    """'Did you mean' as a fix: rewrite `span` to the nearest candidate.
+
+    Machine-applicable only when no other candidate is as near and the name is long enough
+    (three letters or more) that one edit is unlikely to turn one meaningful name into another."""
+    match = closest(name, candidates)
+    if match is None:
+        return ()
+    best = edit_distance(name, match)
+    ties = sum(edit_distance(name, c) == best for c in set(candidates))
+    return (
+        Fix(
+            title=f"change `{name}` to `{match}`",
+            edits=(TextEdit(span=span, replacement=match),),
+            applicable=ties == 1 and len(name) >= 3,
+        ),
+    )

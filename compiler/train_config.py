@@ -9,7 +9,7 @@ from netspec.compiler.args import bind_call, split_call
 from netspec.compiler.catalog.base import ArgSpec
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.graph import Frozen
-from netspec.compiler.suggest import did_you_mean
+from netspec.compiler.suggest import did_you_mean, rename_fixes
 from pydantic import Field, ValidationInfo, field_validator
 
 _ROOT = ArgSpec("root", "str", default="data")
@@ -27,6 +27,14 @@ DATASETS: dict[str, tuple[ArgSpec, ...]] = {
     "cifar10": (_ROOT, _DOWNLOAD),
     "csv": (ArgSpec("path", "str"), ArgSpec("target", "str")),
     "npz": (ArgSpec("path", "str"),),
+    "text": (
+        ArgSpec("path", "str", default=""),
+        ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
+    ),
+    "text_case": (
+        ArgSpec("path", "str", default=""),
+        ArgSpec("length", "int", default=128, minimum=1, aliases=("block_size", "context")),
+    ),
     "image_folder": (ArgSpec("path", "str"), ArgSpec("size", "optional_ints", default=None, minimum=1, arity=2)),
 }
 
@@ -166,6 +174,7 @@ def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tup
                 name_span,
                 label=f"unknown {setting.key}",
                 help=hint or f"choose one of {', '.join(options)}",
+                fixes=rename_fixes(name, options, name_span),
             )
         ]
     values, _, diags = bind_call(name, options[name], args, expr.span)
@@ -220,6 +229,7 @@ def resolve_train(
                     setting.key_span,
                     label="unknown setting",
                     help=hint or f"settings: {', '.join(SETTINGS)}",
+                    fixes=rename_fixes(key, SETTINGS, setting.key_span),
                 )
             )
     if "steps" in values and "epochs" in values:

@@ -17,13 +17,6 @@ _checkout = Path(__file__).resolve().parent.parent
 if (_checkout / "grammar" / "net.lark").is_file() and (_checkout / "compiler" / "pipeline.py").is_file():
     __path__.append(str(_checkout))
 
-try:
-    from importlib.metadata import PackageNotFoundError, version
-
-    __version__ = version("netspec")
-except PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
-
 # public name -> the module that defines it (imported lazily: these need torch)
 _LAZY = {
     "load": "netspec.runtime.load",
@@ -36,14 +29,26 @@ _LAZY = {
 }
 
 
+def _version() -> str:
+    # importlib.metadata costs ~20 ms at start-up (a third of `netc check`'s own time): read it only when asked
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("netspec")
+    except PackageNotFoundError:  # running from a checkout that was never installed
+        return "0.0.0+unknown"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        return _version()
     if name in _LAZY:
         return getattr(import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'netspec' has no attribute {name!r}")
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+    return sorted([*globals(), "__version__", *_LAZY])
 
 
 __all__ = ["__version__", *_LAZY]

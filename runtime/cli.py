@@ -21,6 +21,7 @@ from netspec.runtime.columns import by_name
 from netspec.runtime.data import ArrayData, load_data, read_csv_table
 from netspec.runtime.distributed import EXIT_PEER_LOST, is_peer_failure, launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
+from netspec.runtime.foreign_weights import init_from
 from netspec.runtime.inputs import count, each, feed, move, take
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
@@ -157,6 +158,10 @@ def train(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             trainer.resume(Path(args.resume))
+        elif getattr(args, "init_from", None):
+            loaded_tensors = init_from(trainer.model, Path(args.init_from))
+            if world.is_main and not cfg.quiet:
+                print(f"initialized {loaded_tensors} tensors from {args.init_from}", file=sys.stderr)
         result = _fit(trainer, loaded, name, prepared, out_dir)
     except Interrupted:  # every rank stopped at the same step boundary: that state resumes exactly
         trainer.save_interrupted()
@@ -277,10 +282,46 @@ def predict(args: argparse.Namespace) -> int:
     kind = loaded.metadata["task"]["kind"]
     if kind == "regression" and normalizer.y_mean is not None:
         out = out * normalizer.y_std + normalizer.y_mean
-    rows = prediction_rows(kind, out, contract.get("classes"))
+    layout = loaded.metadata["task"].get("layout", "sample")
+    rows = prediction_rows(kind, out, contract.get("classes"), layout)
     if args.output:
         write_predictions(rows, Path(args.output))
         return 0
     for row in rows:
         print(json.dumps(row))
     return 0
+
+
+@_guard
+def export_model(args: argparse.Namespace) -> int:
+    from netspec.runtime.checkpoint import load_checkpoint
+    from netspec.runtime.export import SUFFIX, export
+
+    loaded = _load(args.file)
+    state = load_checkpoint(Path(args.checkpoint), loaded.metadata["spec_hash"])
+    out = Path(args.output) if args.output else Path(args.file).with_suffix(SUFFIX[args.format]).name
+    result = export(
+        loaded,
+        state,
+        args.format,
+        Path(out),
+        sizes=dict(args.sizes),
+        raw_inputs=args.raw_inputs,
+        raw_outputs=args.raw_outputs,
+        opset=args.opset,
+    )
+    dynamic = "; ".join(f"{name}: {', '.join(dims) or 'none'}" for name, dims in result.dynamic.items())
+    inside = [
+        w for w, on in (("input standardization", result.standardized), ("target scaling", result.rescaled)) if on
+    ]
+    print(f"wrote {result.path} ({args.format}{f', opset {result.opset}' if result.opset else ''})", file=sys.stderr)
+    print(f"  dynamic dims: {dynamic}", file=sys.stderr)
+    print(f"  preprocessing inside: {', '.join(inside) or 'none'}", file=sys.stderr)
+    return 0
+
+
+@_guard
+def sample(args: argparse.Namespace) -> int:
+    from netspec.runtime.sample import sample as sample_text
+
+    return sample_text(args, _load(args.file), _restore, pick_device(args.device))

@@ -66,6 +66,12 @@ def load_data(
         return load_csv(Path(args["path"]), args["target"])
     if name == "npz":
         return load_npz(Path(args["path"]), inputs)
+    if name in ("text", "text_case"):
+        from netspec.runtime.text import case_windows, text_windows
+
+        make = text_windows if name == "text" else case_windows
+        x, y, x_test, y_test = make(str(args.get("path", "")), int(args.get("length", 128)))
+        return ArrayData(name=name, x=x, y=y, x_test=x_test, y_test=y_test)
     if name == "image_folder":
         return _image_folder(Path(args["path"]), args.get("size"), stream, workers)
     raise RuntimeProblem(f"unknown data set `{name}`", help="see docs/language.md, section train")

@@ -6,6 +6,7 @@ scale to named floats; a new task adds an entry. `confusion` gives the matrix fo
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -74,6 +75,7 @@ class MetricSums:
         self.count = 0
         self.outputs: list[torch.Tensor] = []
         self.targets: list[torch.Tensor] = []
+        self.layout, self.classes = "sample", 0  # per-token or per-pixel multiclass: set by the first batch
 
     def add(
         self,
@@ -82,6 +84,9 @@ class MetricSums:
         target: torch.Tensor,
         target_scale: tuple[torch.Tensor, torch.Tensor] | None,
     ) -> None:
+        if self.kind == "multiclass" and target.dim() > 1:
+            self.add_elements(loss, output, target)
+            return
         n = target.shape[0]
         self.loss += float(loss) * n
         self.count += n
@@ -91,6 +96,34 @@ class MetricSums:
             output, target = output * std + mean, target.float() * std + mean
         self.outputs.append(output.detach().cpu())
         self.targets.append(target.detach().cpu())
+
+    def add_elements(self, loss: torch.Tensor, output: torch.Tensor, target: torch.Tensor) -> None:
+        """Per-token [N, T, C] or per-pixel [N, C, H, W] classes: the predicted ids of the real (not ignored) targets.
+
+        Only ids are kept (not the logits), so a split of images costs one integer per pixel.
+        """
+        per_token = output.shape[:-1] == target.shape
+        classes = output.shape[-1] if per_token else output.shape[1]
+        pred = output.argmax(-1) if per_token else output.argmax(1)
+        real = (target >= 0) & (target < classes)
+        count = int(real.sum())
+        self.loss += float(loss) * count  # the loss is a mean over the real targets
+        self.count += count
+        self.layout, self.classes = ("token" if per_token else "pixel"), classes
+        self.outputs.append(pred[real].to(torch.int32).cpu())
+        self.targets.append(target[real].to(torch.int32).cpu())
+
+    def element_metrics(self, loss: float, pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
+        """Token or pixel accuracy and macro precision/recall/F1; perplexity (tokens) or mean IoU (pixels)."""
+        labels = np.arange(self.classes)
+        p, r, f1, _ = skm.precision_recall_fscore_support(y, pred, labels=labels, average="macro", zero_division=0)
+        result = {"accuracy": float(skm.accuracy_score(y, pred)), "precision": float(p), "recall": float(r)}
+        result["f1"] = float(f1)
+        if self.layout == "token":
+            result["perplexity"] = math.exp(min(loss, 50.0))
+        else:  # IoU averaged over the classes that occur in the targets or the predictions
+            result["mean_iou"] = float(skm.jaccard_score(y, pred, average="macro", zero_division=0))
+        return result
 
     def gathered(self, world: World) -> tuple[np.ndarray, np.ndarray]:
         """Every rank's outputs and targets (with DDP each rank evaluated a shard)."""
@@ -106,6 +139,8 @@ class MetricSums:
         loss, count = sum_across([self.loss, self.count], device or torch.device("cpu"), world)
         result: dict = {"loss": loss / max(count, 1)}
         out, y = self.gathered(world)
+        if self.layout != "sample":
+            return result | (self.element_metrics(result["loss"], out, y) if len(y) else {})
         if len(y):
             result |= METRICS[self.kind](out, y)
             matrix = confusion(self.kind, out, y) if with_confusion else None

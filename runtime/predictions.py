@@ -21,11 +21,18 @@ from netspec.runtime.files import write_text_atomic
 FORMATS = (".jsonl", ".csv")
 
 
-def prediction_rows(kind: str, out: torch.Tensor, classes: list[str] | None) -> list[dict[str, Any]]:
-    """`out`: the model's outputs (logits, or regression values already on the targets' scale)."""
+def prediction_rows(
+    kind: str, out: torch.Tensor, classes: list[str] | None, layout: str = "sample"
+) -> list[dict[str, Any]]:
+    """`out`: the model's outputs (logits, or regression values already on the targets' scale).
+
+    A dense multiclass task (per token or per pixel) gives `classes`: the class id at each position.
+    """
     rows: list[dict[str, Any]] = []
     for i, o in enumerate(out):
-        if kind == "multiclass":
+        if kind == "multiclass" and layout != "sample":
+            rows.append({"row": i, "classes": o.argmax(-1 if layout == "token" else 0).tolist()})
+        elif kind == "multiclass":
             p = o.softmax(0)
             c = int(p.argmax())
             label = classes[c] if classes and c < len(classes) else str(c)

@@ -52,7 +52,8 @@ def locate(choice: Choice, base: Path) -> Choice:
     """Data paths made absolute: a spec's against the spec's folder, a flag's against the current one."""
     args: dict[str, Any] = dict(choice.args)
     for key in PATH_ARGS:
-        if isinstance(args.get(key), str) and not Path(args[key]).expanduser().is_absolute():
+        # an empty path is none given (`text()` reads its built-in corpus), not the spec's folder
+        if isinstance(args.get(key), str) and args[key] and not Path(args[key]).expanduser().is_absolute():
             args[key] = str((base / Path(args[key]).expanduser()).resolve())
     return Choice(name=choice.name, args=args)
 

@@ -33,6 +33,7 @@ def shape_inputs(x: np.ndarray, input_meta: dict[str, Any], reshapeable: bool) -
             f"({x.ndim - 1} dims per sample, not {len(dims)})",
             help="change the input declaration to match the data, or reshape the data",
         )
+    check_size_limits(x, input_meta)
     for axis, (want, have) in enumerate(zip(dims, x.shape[1:], strict=True), start=1):
         if isinstance(want, int) and want != have:
             raise RuntimeProblem(
@@ -105,6 +106,8 @@ def check_targets(y: np.ndarray, task: dict[str, Any], onehot: bool) -> np.ndarr
         )
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise RuntimeProblem("the targets contain NaN or inf", help="drop those samples")
+    if kind == "multiclass" and task.get("layout", "sample") != "sample":
+        return dense_class_ids(y, task)
     if kind == "multiclass":
         return _class_ids(y, k, onehot)
     if kind in ("binary", "multilabel"):
@@ -160,3 +163,40 @@ def _class_ids(y: np.ndarray, classes: int, onehot: bool) -> np.ndarray:
             help=f"set classes={high + 1} in the task" if low >= 0 else "shift the labels to start at 0",
         )
     return y.astype(np.int64)
+
+
+def dense_class_ids(y: np.ndarray, task: dict[str, Any]) -> np.ndarray:
+    """Per-token [N, T] or per-pixel [N, H, W] class ids; `ignore_index` marks targets the loss skips."""
+    classes, ignore, want = task["outputs"], task["ignore_index"], task["target_shape"]
+    per = "token" if task["layout"] == "token" else "pixel"
+    if y.ndim != len(want) or any(isinstance(d, int) and d != s for d, s in zip(want[1:], y.shape[1:], strict=False)):
+        raise RuntimeProblem(
+            f"multiclass per {per} needs targets of shape [{', '.join(str(d) for d in want)}] (one class id per {per}), "
+            f"but they have shape {list(y.shape)}",
+            help="one-hot targets must become ids first (y.argmax(-1))"
+            if y.ndim == len(want) + 1
+            else f"store one integer class id per {per}",
+        )
+    if y.dtype.kind == "f" and not np.all(np.mod(y, 1) == 0):
+        raise RuntimeProblem(f"multiclass per {per} targets must be integer class ids, but they hold fractions")
+    real = y[y != ignore]
+    if real.size and (int(real.min()) < 0 or int(real.max()) >= classes):
+        raise RuntimeProblem(
+            f"class ids must lie in 0..{classes - 1} (or be {ignore}, the ignore_index), but they range over "
+            f"{int(real.min())}..{int(real.max())}",
+            help=f"set classes={int(real.max()) + 1} in the task, or mark padding with ignore_index={ignore}",
+        )
+    return y.astype(np.int64)
+
+
+def check_size_limits(x: np.ndarray, input_meta: dict[str, Any]) -> None:
+    """A symbolic size the model bounds (a position table's length) must fit the data."""
+    limits = input_meta.get("max_sizes", {})
+    for axis, (want, have) in enumerate(zip(input_meta["shape"][1:], x.shape[1:], strict=False), start=1):
+        limit = limits.get(want) if isinstance(want, str) else None
+        if limit is not None and have > limit["max"]:
+            raise RuntimeProblem(
+                f"input `{input_meta['name']}` dimension {axis} ({want}) is {have} in the data, but {limit['layer']} "
+                f"holds {limit['max']} positions",
+                help=f"raise {limit['arg']} to at least {have}, or use shorter sequences in the data",
+            )

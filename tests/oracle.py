@@ -7,6 +7,7 @@ counts and the generated PyTorch together.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from types import SimpleNamespace
 
@@ -68,10 +69,20 @@ def build_modules(graph: Graph, types: dict[str, TensorType]) -> dict[str, nn.Mo
         text = f"{cls}({', '.join(args)})"
         text = wrap(node.args).replace("{}", text, 1) if wrap is not None else text
         try:
-            modules[node.id] = eval(text, {"nn": nn, "torch": torch, "torchvision": torchvision})
+            modules[node.id] = eval(text, support_namespace())
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
     return modules
+
+
+@functools.cache
+def support_namespace() -> dict[str, object]:
+    """torch, F, nn and the helper code layers put into generated modules (attention's class, positions)."""
+    namespace: dict[str, object] = {"torch": torch, "F": F, "nn": nn, "torchvision": torchvision}
+    for spec in CATALOG.values():
+        for text in spec.support:
+            exec(text, namespace)  # the catalog's own fixed source text, as codegen writes it
+    return namespace
 
 
 def run_graph(
@@ -79,16 +90,21 @@ def run_graph(
 ) -> TorchRun:
     values: dict[str, torch.Tensor] = dict(inputs)
     shapes = {k: tuple(v.shape) for k, v in inputs.items()}
-    attrs = SimpleNamespace(**{k.replace(".", "_"): _mode(m, train) for k, m in modules.items()})
+    attrs = SimpleNamespace(training=train, **{k.replace(".", "_"): _mode(m, train) for k, m in modules.items()})
     params = count_params(modules)
     with torch.no_grad():
         for node in graph.nodes:
             attr = f"self.{node.id.replace('.', '_')}" if node.id in modules else None
             names = [f"v{index}" for index in range(len(node.inputs))]
-            expr = CATALOG[node.op].call(attr, names, node.args)
+            args = (
+                node.args
+                if "tie" not in node.args
+                else {**node.args, "tie": f"self.{node.args['tie'].replace('.', '_')}"}
+            )
+            expr = CATALOG[node.op].call(attr, names, args)
             scope = {"self": attrs, **{n: values[i] for n, i in zip(names, node.inputs, strict=True)}}
             try:
-                out = eval(expr, {"torch": torch, "F": F}, scope)
+                out = eval(expr, support_namespace(), scope)
             except Exception as exc:
                 return TorchRun(False, f"{node.id} ({node.op}): {type(exc).__name__}: {exc}", shapes, params)
             values[node.id] = out

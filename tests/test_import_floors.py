@@ -14,7 +14,17 @@ PACKAGES = {
     "runtime": "netspec.runtime",
     "grammar": "netspec.grammar",
 }
-FLOORS = {"netspec.grammar": 0, "netspec.compiler": 1, "netspec.runtime": 2, "netspec.cli": 3, "netspec.__main__": 4}
+FLOORS = {
+    "netspec.grammar": 0,
+    "netspec.compiler": 1,
+    "netspec.runtime": 2,
+    # the editor tools stand beside the runtime: they read the compiler, never torch
+    "netspec.lsp": 2,
+    "netspec.vocabulary": 2,
+    "netspec.pygments_lexer": 2,
+    "netspec.cli": 3,
+    "netspec.__main__": 4,
+}
 
 
 def _modules() -> dict[str, Path]:

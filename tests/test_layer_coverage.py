@@ -11,6 +11,7 @@ import torch
 from netspec.compiler.catalog import CATALOG
 
 from tests.conftest import ROOT
+from tests.test_attention_oracle import DRAWN as ATTENTION_ORACLE
 from tests.test_shapes_oracle import FITS, check_spec
 
 IMAGE, SEQ, VOLUME, FLAT = "float32[N, 8, 12, 12]", "float32[N, 6, T]", "float32[N, 4, 6, 8, 8]", "float32[N, 16]"
@@ -119,6 +120,18 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
         (IMAGE, "y = conv2d(3, 3, stride=2)\nupsample_like(y, x, mode=bilinear)"),
         ("float32[N, 3, H, W]", "y = maxpool2d(2)\nupsample_like(y, x)"),
     ],
+    "matmul": [("float32[N, 4, 6]", "k = transpose(1, 2)\nmatmul(x, k) -> softmax")],
+    "transpose": [(SEQ, "transpose(1, 2)"), (VOLUME, "transpose(-1, -3)")],
+    "split_heads": [("float32[N, T, 8]", "split_heads(2)")],
+    "merge_heads": [("float32[N, T, 8]", "split_heads(4) -> merge_heads")],
+    "attention": [
+        ("float32[N, T, 8]", "attention(heads=2, causal=true, rotary=true)"),
+        ("float32[N, 5, 8]", "m = linear(6)\nattention(x, m, heads=4, bias=false, dropout=0.1)"),
+    ],
+    "mha": [("float32[N, T, 8]", "mha(heads=2, causal=true)")],
+    "position_embedding": [("float32[N, T, 8]", "position_embedding(max_len=64)")],
+    "sinusoidal_positions": [("float32[N, T, 8]", "sinusoidal_positions")],
+    "tied_linear": [("int64[N, T]", "tok = embedding(vocab=12, dim=8)\ntok -> tied_linear(tok)")],
 }
 
 
@@ -141,7 +154,7 @@ DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expan
 
 
 def test_every_layer_is_covered():
-    drawn = {name for names in FITS.values() for name in names} | DRAWN_BY_FORM
+    drawn = {name for names in FITS.values() for name in names} | DRAWN_BY_FORM | ATTENTION_ORACLE
     docs = (ROOT / "docs" / "layers.md").read_text()
     documented = {name for name in CATALOG if f"### `{name}`" in docs}
     assert set(CATALOG) - set(ACCEPTED) == set(), "layers without an accepted example here"

@@ -15,6 +15,7 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from netspec.compiler.imports import with_imports
 from netspec.compiler.pipeline import parse
 from netspec.compiler.resolve import resolve
 from netspec.compiler.shapes import infer_types
@@ -38,6 +39,7 @@ def check_spec(text: str, seed: int = 0) -> str:
     source = SourceFile("oracle.net", text)
     program, diags = parse(source)
     assert program is not None, (text, diags)
+    program, _ = with_imports(program, source.name)
     graph, diags = resolve(program)
     if graph is None:
         return "resolve-error"

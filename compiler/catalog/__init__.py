@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from netspec.compiler.catalog import (
     activation,
+    attention,
     channels,
     combine,
     conv,
@@ -11,6 +12,7 @@ from netspec.compiler.catalog import (
     norm,
     parameter,
     pool,
+    positions,
     recurrent,
     resample,
     scalar,
@@ -33,6 +35,8 @@ CATALOG: dict[str, LayerSpec] = {
         combine,
         parameter,
         scalar,
+        attention,
+        positions,
     )
     for spec in module.LAYERS
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import channels, concrete, need_float, normalize_dim, string_literal
 from netspec.compiler.tensor_types import TensorType
@@ -37,6 +38,7 @@ def _activation(
         call=call,
         role=role,
         example=name,
+        flops=flop_rules.no_flops,
     )
 
 
@@ -78,6 +80,7 @@ PRELU = LayerSpec(
     module=_prelu_module,
     prefix="prelu",
     example="prelu(64)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -108,6 +111,7 @@ GLU = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.glu({names[0]}, dim={args['dim']})",
     example="glu",
+    flops=flop_rules.no_flops,
 )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from netspec.compiler.symbolic import Dim
 from netspec.compiler.tensor_types import TensorType
 
 REQUIRED: Any = object()
@@ -13,11 +14,39 @@ REQUIRED: Any = object()
 Args = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Repair:
+    """A fix a shape rule proposes for its own layer call; the shape pass turns it into text edits.
+
+    `set_args` rewrites arguments (a value of None drops the argument and lets netc infer it);
+    `before` is inserted in front of the call (`flatten -> `). `input_order` blames the model's
+    input: when the layer reads a declared input directly, its declaration is rewritten with the
+    dimensions in this order (the channels-last image declared channels-first).
+    """
+
+    title: str
+    set_args: tuple[tuple[str, Any], ...] = ()
+    before: str = ""
+    input_order: tuple[int, ...] = ()
+    # (axis, size): or the declared input is what is wrong, and this axis should have this size
+    input_size: tuple[int, int] | None = None
+    remove: bool = False  # delete the layer from its chain
+    applicable: bool = True
+
+
 class ShapeError(Exception):
     """Raised by a shape rule; the shape pass turns it into a diagnostic at the layer."""
 
     def __init__(
-        self, message: str, *, code: str = "E-shape", label: str = "", help: str = "", notes: tuple[str, ...] = ()
+        self,
+        message: str,
+        *,
+        code: str = "E-shape",
+        label: str = "",
+        help: str = "",
+        notes: tuple[str, ...] = (),
+        repairs: tuple[Repair, ...] = (),
+        shrinks: bool = False,
     ):
         super().__init__(message)
         self.message = message
@@ -25,6 +54,9 @@ class ShapeError(Exception):
         self.label = label
         self.help = help
         self.notes = notes
+        self.repairs = repairs
+        # a window made a size non-positive: the shape pass adds the input shape and what shrank it
+        self.shrinks = shrinks
 
 
 @dataclass(frozen=True)
@@ -53,6 +85,8 @@ ParamRule = Callable[[list[TensorType], Args], int]
 ModuleRule = Callable[[list[TensorType], Args], tuple[str, list[str]] | None]
 # forward expression given the attribute expression (or None) and the input variable names
 CallRule = Callable[[str | None, list[str], Args], str]
+# FLOPs of one application given its inputs and output type (see catalog/flop_rules.py); None: not counted
+FlopRule = Callable[[list[TensorType], TensorType, Args], Dim]
 WrapRule = Callable[[Args], str]
 
 
@@ -85,9 +119,21 @@ class LayerSpec:
     # "squash" (softmax/sigmoid: wrong before a logits loss), "dropout" (random zeroing: wrong last),
     # "idempotent" (f(f(x)) == f(x): repeating it with `* n` is a mistake)
     role: str = ""
+    # how many more tensor inputs may follow the first (attention: keys/values, then a key-padding mask)
+    optional_inputs: int = 0
+    # helper source (functions, classes) that generated modules calling this layer need, each emitted once
+    support: tuple[str, ...] = ()
+    # the layer kind whose weight this one shares, named as its argument (`tied_linear(tok)` -> "embedding")
+    ties: str = ""
+    # the argument bounding the input's dim 1 (a position table's length): a symbolic size there is checked on the data
+    bounds_length: str = ""
     # the constructor call placed into a template at `{}` (a `param`: `nn.Parameter({} * 1e-06)`), or None
     wrap: WrapRule | None = None
     example: str = ""
+    # FLOPs as torch.utils.flop_counter.FlopCounterMode counts them; None means "not counted" (shown as such)
+    flops: FlopRule | None = None
+    # elements of the module's buffers (batchnorm's running statistics): torchinfo's "buffers" column
+    buffers: ParamRule = _no_params
 
     def arg(self, name: str) -> ArgSpec | None:
         for spec in self.args:

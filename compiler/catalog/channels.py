@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import channels, concrete, need_float, normalize_dim
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -52,6 +53,7 @@ CHUNK = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.chunk({names[0]}, {args['chunks']}, dim={args['dim']})[{args['index']}]",
     example="chunk(2, 0)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -87,6 +89,7 @@ NARROW = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.narrow({args['dim']}, {args['start']}, {args['length']})",
     example="narrow(0, 16)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -117,6 +120,7 @@ CHANNEL_SHUFFLE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.channel_shuffle({names[0]}, {args['groups']})",
     example="channel_shuffle(2)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -158,6 +162,7 @@ MEAN = LayerSpec(
     module=lambda inputs, args: None,
     call=_mean_call,
     example="mean([2, 3])",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (CHUNK, NARROW, CHANNEL_SHUFFLE, MEAN)

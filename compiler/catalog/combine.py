@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog import flop_rules
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import normalize_dim
 from netspec.compiler.symbolic import Dim, Sym, add
 from netspec.compiler.tensor_types import TensorType, show_shape
@@ -66,6 +67,7 @@ def _binary(name: str, op: str) -> LayerSpec:
         module=lambda inputs, args: None,
         call=lambda attr, names, args: f" {op} ".join(names),
         arity=2,
+        flops=flop_rules.no_flops,
         example=f"a {op} b",
     )
 
@@ -75,7 +77,10 @@ def _concat_shape(inputs: list[TensorType], args: Args) -> TensorType:
     dim = normalize_dim(args["dim"], first.rank, "concat")
     if dim == 0:
         raise ShapeError(
-            "concat along dim 0 would join batches", code="E-arg-type", help="concatenate along dim 1 or later"
+            "concat along dim 0 would join batches",
+            code="E-arg-type",
+            help="concatenate along dim 1 or later",
+            repairs=(Repair("concatenate along dim 1 (the features)", set_args=(("dim", 1),)),),
         )
     total: Dim = 0
     for t in inputs:
@@ -105,6 +110,7 @@ CONCAT = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"torch.cat([{', '.join(names)}], dim={args['dim']})",
     arity=0,
+    flops=flop_rules.no_flops,
     example="concat(a, b, dim=1)",
 )
 
@@ -136,6 +142,7 @@ EXPAND_BATCH = LayerSpec(
     call=lambda attr, names, args: f"{names[0]}.expand({names[1]}.shape[0], *{names[0]}.shape[1:])",
     arity=2,
     example="expand_batch(class_token, x)",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (ADD, SUB, MUL, CONCAT, EXPAND_BATCH)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 
-from netspec.compiler.catalog.base import ShapeError
+from netspec.compiler.catalog.base import Repair, ShapeError
 from netspec.compiler.symbolic import Dim, add, ceildiv, floordiv, mul, show, sub, symbols
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -97,9 +97,17 @@ def tuple_arg(value: int | tuple[int, ...], n: int) -> tuple[int, ...]:
 
 
 def window_out(
-    length: Dim, kernel: int, stride: int, padding: int, dilation: int, ceil_mode: bool, layer: str, axis: str
+    length: Dim,
+    kernel: int,
+    stride: int,
+    padding: int,
+    dilation: int,
+    ceil_mode: bool,
+    layer: str,
+    axis: str,
+    pool: bool = False,
 ) -> Dim:
-    """Output length of a conv or pool window along one axis (PyTorch's formula)."""
+    """Output length of a conv or pool window along one axis (PyTorch's formula); `pool`: pooling's limits."""
     extent = dilation * (kernel - 1) + 1
     span = sub(add(length, 2 * padding), extent)
     out = add(ceildiv(span, stride) if ceil_mode else floordiv(span, stride), 1)
@@ -116,8 +124,26 @@ def window_out(
             label=f"{axis} becomes {out}",
             help="the input is too small for this window: reduce the kernel or stride, add padding, "
             "or remove a pooling layer earlier",
+            shrinks=True,
+            repairs=_window_repairs(length, kernel, padding, extent, pool),
         )
     return out
+
+
+def _window_repairs(length: Dim, kernel: int, padding: int, extent: int, pool: bool) -> tuple[Repair, ...]:
+    """Ways to make a window fit: pad just enough (pools may pad at most half the kernel), or drop a pool.
+
+    None is machine-applicable: the usual cause is an input smaller than the architecture was designed for."""
+    repairs: list[Repair] = []
+    if isinstance(length, int):
+        needed = padding + -(-(extent - length - 2 * padding) // 2)
+        if not pool or needed <= kernel // 2:
+            repairs.append(
+                Repair(f"pad by {needed} so the window fits", set_args=(("padding", needed),), applicable=False)
+            )
+    if pool:
+        repairs.append(Repair("remove this pooling layer", remove=True, applicable=False))
+    return tuple(repairs)
 
 
 def transpose_out(
@@ -130,6 +156,7 @@ def transpose_out(
             f"({show(length)} - 1) * {stride} - 2*{padding} + {dilation * (kernel - 1)} + {output_padding} + 1 = {out}",
             label=f"{axis} becomes {out}",
             help="reduce the padding",
+            shrinks=True,
             notes=("PyTorch would return an empty tensor here",) if out == 0 else (),
         )
     return out

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog import flop_rules
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import channels, need_float, need_rank, transpose_out, tuple_arg, window_out
-from netspec.compiler.symbolic import Dim
-from netspec.compiler.tensor_types import TensorType
+from netspec.compiler.symbolic import Dim, show
+from netspec.compiler.tensor_types import TensorType, show_shape
 
 _LAYOUT = {1: "[N, C, L]", 2: "[N, C, H, W]", 3: "[N, C, D, H, W]"}
 
@@ -25,17 +26,78 @@ def _check_groups(layer: str, in_ch: int, out_ch: int, groups: int) -> None:
 
 def _check_in_channels(layer: str, declared: int | None, actual: int, t: TensorType, out: int) -> None:
     if declared is not None and declared != actual:
+        # the declared channel count sits last: the data is channels-last ([N, H, W, C]), not the layer wrong
+        channels_last = t.rank >= 3 and t.shape[-1] == declared
+        order = (0, t.rank - 1, *range(1, t.rank - 1))
+        layout = (
+            (
+                Repair("declare the input channels-first, as PyTorch layers read it", input_order=order),
+                Repair(
+                    "permute the channels-last input first",
+                    before=f"permute({', '.join(map(str, order))}) -> ",
+                    applicable=False,
+                ),
+            )
+            if channels_last
+            else ()
+        )
         raise ShapeError(
             f"{layer} expects {declared} input channels, but its input has {actual} {t}",
             label=f"declared in_channels={declared}",
-            help=f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+            help="PyTorch reads dim 1 as channels: declare the input channels-first or permute it"
+            if channels_last
+            else f"drop the explicit value and let netc infer it, or write `{layer}({actual} -> {out}, ...)`",
+            notes=(
+                f"expected [N, {declared}, ...], found {show_shape(t.shape)}",
+                *(
+                    (f"{declared} is the size of the last dimension: is the input channels-last?",)
+                    if channels_last
+                    else ()
+                ),
+            ),
+            repairs=(
+                *layout,
+                Repair(
+                    f"write the inferred in_channels={actual}",
+                    set_args=(("in_channels", actual),),
+                ),
+                Repair("drop in_channels and let netc infer it", set_args=(("in_channels", None),), applicable=False),
+                *(
+                    ()
+                    if channels_last
+                    else (
+                        Repair(
+                            f"declare the input with {declared} channels", input_size=(1, declared), applicable=False
+                        ),
+                    )
+                ),
+            ),
         )
+
+
+def _check_time_as_channels(layer: str, t: TensorType) -> None:
+    """A sequence [N, T, F] (T symbolic, F fixed) fed to conv1d: the layout, not the layer, is what is wrong."""
+    if t.rank != 3 or isinstance(t.shape[1], int) or not isinstance(t.shape[2], int):
+        return
+    raise ShapeError(
+        f"{layer} reads dim 1 as channels, but in {show_shape(t.shape)} dim 1 is the symbolic length "
+        f"{show(t.shape[1])} and {t.shape[2]} looks like the features",
+        code="E-symbolic",
+        label=f"channels would be {show(t.shape[1])}",
+        help=f"PyTorch's {layer} reads [N, C, L]: permute the sequence first, `permute(0, 2, 1) -> {layer}(...)`",
+        notes=(f"expected [N, C, L] with C fixed, found {show_shape(t.shape)}",),
+        repairs=(
+            Repair("permute the sequence to [N, F, T] first", before="permute(0, 2, 1) -> "),
+            Repair("declare the input as [N, F, T]", input_order=(0, 2, 1), applicable=False),
+        ),
+    )
 
 
 def _check_input(layer: str, n: int, t: TensorType, args: Args) -> None:
     """What every convolution needs: float32 [N, C, ...] of the right rank; channels that fit."""
     need_float(t, layer, weights=True)
     need_rank(t, (n + 2,), layer, _LAYOUT[n])
+    _check_time_as_channels(layer, t)
     in_ch = channels(t, layer)
     _check_in_channels(layer, args["in_channels"], in_ch, t, args["channels"])
     _check_groups(layer, in_ch, args["channels"], args["groups"])
@@ -160,6 +222,7 @@ def _make(n: int, transpose: bool) -> LayerSpec:
         args=_conv_args(n, transpose),
         shape=shape,
         params=_params(n),
+        flops=flop_rules.conv(n, transpose),
         module=module,
         io=("in_channels", "channels"),
         prefix="deconv" if transpose else "conv",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
+from netspec.compiler.catalog import flop_rules
+from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, Repair, ShapeError
 from netspec.compiler.catalog.common import concrete, need_float
 from netspec.compiler.tensor_types import TensorType, show_shape
 
@@ -16,15 +17,42 @@ def _linear_shape(inputs: list[TensorType], args: Args) -> TensorType:
     declared = args["in_features"]
     if declared is not None and declared != features:
         origin = f" ({t.origin})" if t.origin else ""
+        if t.spatial and _flat_size(t) == declared:
+            # written for the flattened map: the missing step is the flatten, not the number
+            raise ShapeError(
+                f"linear expects {declared} input features, the size of the whole feature map {show_shape(t.shape)}, "
+                f"but without `flatten` it acts on the last dimension ({features})",
+                code="E-flatten",
+                label=f"input is {show_shape(t.shape)}",
+                notes=(f"expected [N, {declared}], found {show_shape(t.shape)}",),
+                help="add `flatten` before it to get [N, features]",
+                repairs=(Repair("add `flatten` before it", before="flatten -> "),),
+            )
         raise ShapeError(
             f"linear expects {declared} input features, but its input has {features}{origin}",
             label=f"declared in_features={declared}",
+            notes=(f"expected [..., {declared}], found {show_shape(t.shape)}",),
             help=f"write `linear({args['out_features']})` and let netc infer it, "
             f"or `linear({features} -> {args['out_features']})`",
+            repairs=(
+                Repair(f"write the inferred in_features={features}", set_args=(("in_features", features),)),
+                Repair("drop in_features and let netc infer it", set_args=(("in_features", None),)),
+                Repair(f"declare the input with {declared} features", input_size=(-1, declared), applicable=False),
+            ),
         )
     # on a conv/pool map it acts on the width, as in PyTorch; the map stays a map, so the task check can say
     # "add flatten" if it reaches the head (the classic mistake), while [N, H, T, D] projections are fine
     return t.with_shape((*t.shape[:-1], args["out_features"]), spatial=t.spatial and t.rank >= 4)
+
+
+def _flat_size(t: TensorType) -> int | None:
+    """The size of every dimension after the batch multiplied, when they are all concrete."""
+    size = 1
+    for d in t.shape[1:]:
+        if not isinstance(d, int):
+            return None
+        size *= d
+    return size
 
 
 def _linear_params(inputs: list[TensorType], args: Args) -> int:
@@ -54,6 +82,7 @@ LINEAR = LayerSpec(
     io=("in_features", "out_features"),
     prefix="fc",
     role="affine",
+    flops=flop_rules.linear,
     example="linear(128)",
 )
 
@@ -96,6 +125,7 @@ EMBEDDING = LayerSpec(
     params=lambda inputs, args: args["vocab"] * args["dim"],
     module=_embedding_module,
     prefix="embed",
+    flops=flop_rules.no_flops,
     example="embedding(vocab=20000, dim=128)",
 )
 

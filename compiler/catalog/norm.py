@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import channels, check_declared, concrete, need_float, need_rank
 from netspec.compiler.symbolic import product, show
@@ -78,6 +79,8 @@ BATCHNORM = LayerSpec(
     params=lambda inputs, args: 2 * inputs[0].shape[1] if args["affine"] else 0,  # type: ignore[operator]
     module=_bn_module,
     prefix="bn",
+    flops=flop_rules.no_flops,
+    buffers=flop_rules.batchnorm_buffers,
     example="batchnorm(64)",
 )
 
@@ -158,6 +161,7 @@ LAYERNORM = LayerSpec(
     params=_ln_params,
     module=_ln_module,
     prefix="ln",
+    flops=flop_rules.no_flops,
     example="layernorm(768)",
 )
 
@@ -189,6 +193,7 @@ LAYERNORM2D = LayerSpec(
     call=lambda attr, names, args: f"{attr}({names[0]}.permute(0, 2, 3, 1)).permute(0, 3, 1, 2)",
     prefix="ln",
     example="layernorm2d(96, eps=1e-6)",
+    flops=flop_rules.no_flops,
 )
 
 # ---- groupnorm --------------------------------------------------------------------------
@@ -230,6 +235,7 @@ GROUPNORM = LayerSpec(
     ),
     prefix="gn",
     example="groupnorm(32, 256)",
+    flops=flop_rules.no_flops,
 )
 
 # ---- instancenorm -----------------------------------------------------------------------
@@ -278,6 +284,8 @@ INSTANCENORM = LayerSpec(
     ),
     prefix="inorm",
     example="instancenorm(64, affine=true)",
+    flops=flop_rules.no_flops,
+    buffers=flop_rules.tracked_stats_buffers,
 )
 
 LAYERS = (BATCHNORM, LAYERNORM, LAYERNORM2D, GROUPNORM, INSTANCENORM)

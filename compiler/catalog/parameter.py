@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.symbolic import product
 from netspec.compiler.tensor_types import TensorType
@@ -75,6 +76,7 @@ PARAMETER = LayerSpec(
     arity=-1,
     wrap=_wrap,
     example="param gamma: [96, 1, 1] = 1e-6",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (PARAMETER,)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import need_float, need_rank, tuple_arg, window_out
 from netspec.compiler.tensor_types import TensorType
@@ -31,7 +32,7 @@ def _pool(n: int, kind: str) -> LayerSpec:
                     help=f"use padding <= {k // 2}",
                 )
         spatial = [
-            window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i])
+            window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i], pool=True)
             for i, (length, k, s, p, d) in enumerate(zip(t.shape[2:], kernel, stride, padding, dilation, strict=False))
         ]
         return t.with_shape((*t.shape[:2], *spatial), spatial=True)
@@ -69,6 +70,7 @@ def _pool(n: int, kind: str) -> LayerSpec:
         module=module,
         prefix="pool",
         example=f"{name}(2)",
+        flops=flop_rules.no_flops,
     )
 
 
@@ -97,6 +99,7 @@ def _adaptive(n: int, kind: str) -> LayerSpec:
         module=module,
         prefix="pool",
         example=f"{name}(1)",
+        flops=flop_rules.no_flops,
     )
 
 

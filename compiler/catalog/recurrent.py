@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec
 from netspec.compiler.catalog.common import concrete, need_float, need_rank
 from netspec.compiler.tensor_types import TensorType
@@ -65,6 +66,7 @@ def _recurrent(kind: str) -> LayerSpec:
         module=module,
         call=lambda attr, names, a: f"{attr}({names[0]})[0]",
         prefix=kind,
+        flops=flop_rules.recurrent(kind),
         example=f"{kind}(128) -> last",
     )
 

@@ -17,6 +17,8 @@ _ORDER = (
     "resample",
     "combine",
     "parameter",
+    "attention",
+    "positions",
 )
 _TITLES = {
     "dense": "Dense",
@@ -30,6 +32,8 @@ _TITLES = {
     "resample": "Resizing",
     "parameter": "Learnable tensors (`param` declarations)",
     "combine": "Combining values",
+    "attention": "Attention",
+    "positions": "Positions and weight tying",
 }
 
 

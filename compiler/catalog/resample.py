@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import channels, concrete, need_float, need_rank, string_literal
 from netspec.compiler.symbolic import Dim, floordiv, mul
@@ -114,6 +115,7 @@ UPSAMPLE = LayerSpec(
     module=lambda inputs, args: None,
     call=_upsample_call,
     example="upsample(scale=2, mode=bilinear)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -141,6 +143,7 @@ UPSAMPLE_LIKE = LayerSpec(
     call=lambda attr, names, args: f"F.interpolate({names[0]}, size={names[1]}.shape[2:]{_interpolate_options(args)})",
     arity=2,
     example="upsample_like(y, x, mode=bilinear)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -189,6 +192,7 @@ PIXEL_SHUFFLE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.pixel_shuffle({names[0]}, {args['factor']})",
     example="pixel_shuffle(2)",
+    flops=flop_rules.no_flops,
 )
 
 PIXEL_UNSHUFFLE = LayerSpec(
@@ -200,6 +204,7 @@ PIXEL_UNSHUFFLE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.pixel_unshuffle({names[0]}, {args['factor']})",
     example="pixel_unshuffle(2)",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (UPSAMPLE, UPSAMPLE_LIKE, PIXEL_SHUFFLE, PIXEL_UNSHUFFLE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.tensor_types import TensorType
 
@@ -86,6 +87,7 @@ SCALAR = LayerSpec(
     module=lambda inputs, args: None,
     call=_call,
     example="x * 0.5",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -109,6 +111,7 @@ NEG = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"-{names[0]}",
     example="-x",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (SCALAR, NEG)

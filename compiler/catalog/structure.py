@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import need_float, normalize_dim, string_literal
 from netspec.compiler.symbolic import floordiv, mul, product, show, symbols
@@ -48,6 +49,7 @@ FLATTEN = LayerSpec(
     call=_flatten_call,
     role="idempotent",
     example="flatten",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -105,6 +107,7 @@ RESHAPE = LayerSpec(
         f"{names[0]}.reshape({names[0]}.shape[0], {', '.join(str(d) for d in args['shape'])})"
     ),
     example="reshape(4, 7, 7)",
+    flops=flop_rules.no_flops,
     varargs=True,
 )
 
@@ -139,6 +142,7 @@ PERMUTE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.permute({', '.join(str(d) for d in args['dims'])})",
     example="permute(0, 2, 1)",
+    flops=flop_rules.no_flops,
     varargs=True,
 )
 
@@ -164,6 +168,7 @@ LAST = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}[:, -1]",
     example="lstm(128) -> last",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -185,6 +190,7 @@ DROPOUT = LayerSpec(
     role="dropout",
     prefix="dropout",
     example="dropout(0.25)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -229,6 +235,7 @@ DROPOUT1D, DROPOUT2D = (
         role="dropout",
         prefix="dropout",
         example=f"dropout{n}d(0.1)",
+        flops=flop_rules.no_flops,
     )
     for n in (1, 2)
 )
@@ -243,6 +250,7 @@ IDENTITY = LayerSpec(
     call=lambda attr, names, args: names[0],
     role="idempotent",
     example="identity",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)
@@ -268,6 +276,7 @@ STOCHASTIC_DEPTH = LayerSpec(
     prefix="stochastic_depth",
     role="dropout",
     example="stochastic_depth(0.1)",
+    flops=flop_rules.no_flops,
 )
 
 LAYERS = (*LAYERS, STOCHASTIC_DEPTH)

@@ -7,14 +7,22 @@ import os
 import sys
 from collections.abc import Sequence
 
-from netspec import __version__
+import netspec
 from netspec.cli import compile_commands, run_commands
 from netspec.cli.output import EXIT_OK, EXIT_USAGE, UsageError
 
 
+class _Version(argparse.Action):
+    """`--version`, reading the installed version only when asked (it costs start-up time otherwise)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: object, option=None):
+        print(f"netc {netspec.__version__}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="netc", description="Compile .net model specs into checked PyTorch code.")
-    parser.add_argument("--version", action="version", version=f"netc {__version__}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     compile_commands.register(sub)
     run_commands.register(sub)

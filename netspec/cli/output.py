@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from pathlib import Path
@@ -64,3 +65,23 @@ def atomic_write(path: Path, text: str) -> None:
     tmp = path.with_name(f".{path.name}.netc-tmp")
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)
+
+
+def _bounded(kind: type, what: str, minimum: float, strict: bool):
+    """An argparse type: a number of `kind` above (or at least) `minimum`; argparse turns the error into exit 2."""
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
+        if value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"{value} must be {'positive' if strict else f'at least {minimum}'}")
+        return value
+
+    return parse
+
+
+positive_int = _bounded(int, "an integer", 0, strict=True)
+positive_float = _bounded(float, "a number", 0, strict=True)
+non_negative_int = _bounded(int, "an integer", 0, strict=False)

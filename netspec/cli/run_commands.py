@@ -4,24 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-
-def _positive(kind: type, what: str):
-    """An argparse type: a number of `kind` above zero (argparse turns the error into exit 2)."""
-
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not {what}") from None
-        if not value > 0:
-            raise argparse.ArgumentTypeError(f"{value} must be positive")
-        return value
-
-    return parse
-
-
-positive_int = _positive(int, "an integer")
-positive_float = _positive(float, "a number")
+from netspec.cli.output import positive_float, positive_int
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -40,6 +23,36 @@ def _predict(args: argparse.Namespace) -> int:
     from netspec.runtime import cli as runtime_cli
 
     return runtime_cli.predict(args)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
+
+    return runtime_cli.export_model(args)
+
+
+def dim_size(text: str) -> tuple[str, int]:
+    """`--dim T=128`: a symbolic dim fixed to a size (argparse turns the error into exit 2)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier() or not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"expected NAME=SIZE with a positive size, e.g. T=128, not {text!r}")
+    return name, int(value)
+
+
+def _sample(args: argparse.Namespace) -> int:
+    from netspec.runtime import cli as runtime_cli
+
+    return runtime_cli.sample(args)
+
+
+def _temperature(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 (greedy) or more")
+    return value
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -73,8 +86,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--print-config", action="store_true", help="print the settings in effect (spec, defaults, flags) and stop"
     )
     train.add_argument("--out", metavar="DIR", help="run directory (default runs/<model>-<timestamp>)")
-    train.add_argument(
+    start = train.add_mutually_exclusive_group()
+    start.add_argument(
         "--resume", metavar="CHECKPOINT", help="continue from a checkpoint (e.g. runs/x/checkpoints/last.pt)"
+    )
+    start.add_argument(
+        "--init-from",
+        metavar="FILE",
+        help="start from the weights in a state_dict file, e.g. torchvision's (fine-tuning); "
+        "tensors are paired with the model's in registration order",
     )
     train.add_argument(
         "--checkpoint-every",
@@ -112,3 +132,38 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     predict.add_argument("--device")
     predict.set_defaults(func=_predict)
+
+    export = sub.add_parser("export", help="export a checkpoint to ONNX or a torch.export program (batch dim dynamic)")
+    export.add_argument("file", metavar="FILE")
+    export.add_argument("--checkpoint", required=True)
+    export.add_argument("--format", choices=("onnx", "exported-program"), default="onnx")
+    export.add_argument("-o", "--output", metavar="OUT", help="default: the spec's name with .onnx or .pt2, here")
+    export.add_argument(
+        "--dim",
+        dest="sizes",
+        type=dim_size,
+        action="append",
+        default=[],
+        metavar="NAME=SIZE",
+        help="fix a symbolic dim to a size instead of keeping it dynamic",
+    )
+    export.add_argument("--opset", type=positive_int, help="ONNX opset (default: the exporter's)")
+    export.add_argument(
+        "--raw-inputs", action="store_true", help="leave the checkpoint's input standardization out of the graph"
+    )
+    export.add_argument(
+        "--raw-outputs", action="store_true", help="leave a regression's target scaling out (outputs standardized)"
+    )
+    export.set_defaults(func=_export)
+
+    sample = sub.add_parser("sample", help="generate text with a trained byte-level language model")
+    sample.add_argument("file", metavar="FILE")
+    sample.add_argument("--checkpoint", required=True)
+    sample.add_argument("--prompt", default="", help="text the generation continues (default: a new line)")
+    sample.add_argument("--tokens", type=positive_int, default=200, help="how many bytes to generate")
+    sample.add_argument("--temperature", type=_temperature, default=0.8, help="0 = always the likeliest byte")
+    sample.add_argument("--top-k", type=positive_int, help="sample only among the k likeliest bytes")
+    sample.add_argument("--context", type=positive_int, help="tokens the model sees (default: its training length)")
+    sample.add_argument("--seed", type=int, default=0)
+    sample.add_argument("--device")
+    sample.set_defaults(func=_sample)

@@ -47,12 +47,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "e3bcdd906b9963b9"
+SPEC_HASH = "47b8b704f86d4591"
 METADATA = {
     "model": "DigitsCNN",
     "class_name": "DigitsCNN",
     "spec": "specs/digits_cnn.net",
-    "spec_hash": "e3bcdd906b9963b9",
+    "spec_hash": "47b8b704f86d4591",
     "inputs": [
         {
             "name": "x",
@@ -68,6 +68,8 @@ METADATA = {
         "target_dtype": "int64",
         "target_shape": ["N"],
         "label_smoothing": 0.0,
+        "layout": "sample",
+        "ignore_index": -100,
     },
     "train": {
         "data": {

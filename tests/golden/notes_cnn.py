@@ -40,12 +40,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "52891ef938792c3d"
+SPEC_HASH = "9c74577a9e3c2f63"
 METADATA = {
     "model": "NotesCNN",
     "class_name": "NotesCNN",
     "spec": "specs/notes_cnn.net",
-    "spec_hash": "52891ef938792c3d",
+    "spec_hash": "9c74577a9e3c2f63",
     "inputs": [
         {
             "name": "x",
@@ -61,6 +61,8 @@ METADATA = {
         "target_dtype": "int64",
         "target_shape": ["N"],
         "label_smoothing": 0.0,
+        "layout": "sample",
+        "ignore_index": -100,
     },
     "train": {
         "data": {

@@ -102,12 +102,12 @@ def make_loss() -> nn.Module:
 
 
 # What `netc train` and `runtime.load` need to know: plain data.
-SPEC_HASH = "9c9a564ef511ac4f"
+SPEC_HASH = "c14d32dc6858f1cc"
 METADATA = {
     "model": "ResNet18",
     "class_name": "ResNet18",
     "spec": "specs/resnet18.net",
-    "spec_hash": "9c9a564ef511ac4f",
+    "spec_hash": "c14d32dc6858f1cc",
     "inputs": [
         {
             "name": "x",
@@ -123,6 +123,8 @@ METADATA = {
         "target_dtype": "int64",
         "target_shape": ["N"],
         "label_smoothing": 0.0,
+        "layout": "sample",
+        "ignore_index": -100,
     },
     "train": {},
     "total_params": 11689512,
