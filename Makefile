@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz vsix pictures clean
+.PHONY: demo test wheel-test bench fuzz vsix pictures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# the wheel, installed non-editable into a fresh venv, run from a folder with its own compiler/ and runtime/
+wheel-test: $(STAMP)
+	BUILD_PYTHON=$(BIN)/python .ci/wheel_test.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
