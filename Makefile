@@ -38,10 +38,11 @@ pictures: $(STAMP)
 	$(BIN)/netc graph specs/resnet18.net --collapse -o docs/pictures/resnet18.png
 	$(BIN)/netc graph specs/resnet18.net -o docs/pictures/resnet18-blocks.svg
 
-# the long property runs: 100,000+ fuzz examples and a large shape-oracle run
+# the long property runs: 100,000+ fuzz examples, a large shape-oracle run and a whole-model oracle run
 fuzz: $(STAMP)
 	NETC_FUZZ_EXAMPLES=25000 $(BIN)/python -m pytest -q tests/test_robustness.py
 	NETC_ORACLE_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_shapes_oracle.py -k agrees
+	NETC_WHOLE_ORACLE_EXAMPLES=3000 $(BIN)/python -m pytest -q tests/test_whole_model_oracle.py --hypothesis-show-statistics
 
 # the VS Code extension (editors/vscode) as a .vsix; needs Node.js >= 20 and npm, not part of the default set-up
 vsix:
