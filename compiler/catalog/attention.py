@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import concrete, need_float, normalize_dim
 from netspec.compiler.symbolic import Dim, mul, show
@@ -71,6 +72,7 @@ MATMUL = LayerSpec(
     call=lambda attr, names, args: f"torch.matmul({names[0]}, {names[1]})",
     arity=2,
     example="matmul(q, transpose(k, -2, -1))",
+    flops=flop_rules.linear,
 )
 
 
@@ -102,6 +104,7 @@ TRANSPOSE = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.transpose({args['dim0']}, {args['dim1']})",
     example="transpose(1, 2)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -146,6 +149,7 @@ SPLIT_HEADS = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.unflatten(-1, ({args['heads']}, -1)).transpose(1, 2)",
     example="split_heads(8)",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -170,6 +174,7 @@ MERGE_HEADS = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"{names[0]}.transpose(1, 2).flatten(2)",
     example="merge_heads",
+    flops=flop_rules.no_flops,
 )
 
 
@@ -329,6 +334,7 @@ ATTENTION = LayerSpec(
     call=_attention_call,
     prefix="attn",
     example="attention(heads=4, causal=true)",
+    flops=flop_rules.attention,
     optional_inputs=2,
     support=(ROTARY_FUNCTION, ATTENTION_CLASS),
 )
@@ -399,6 +405,7 @@ MHA = LayerSpec(
     call=_mha_call,
     prefix="attn",
     example="mha(heads=12)",
+    flops=flop_rules.attention,
     optional_inputs=2,
 )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from netspec.compiler.catalog.base import Args, FlopRule
 from netspec.compiler.catalog.common import tuple_arg
-from netspec.compiler.symbolic import Dim, mul, product
+from netspec.compiler.symbolic import Dim, add, mul, product
 from netspec.compiler.tensor_types import TensorType
 
 GATES = {"rnn": 1, "gru": 3, "lstm": 4}
@@ -70,3 +70,16 @@ def batchnorm_buffers(inputs: list[TensorType], args: Args) -> int:
 def tracked_stats_buffers(inputs: list[TensorType], args: Args) -> int:
     """instancenorm keeps running statistics only with track_running_stats=true."""
     return batchnorm_buffers(inputs, args) if args["track_running_stats"] else 0
+
+
+def attention(inputs: list[TensorType], out: TensorType, args: Args) -> Dim:
+    """Projections q, out of [N, T, D] and k, v of [N, S, E] to D, then scores and weighted sum: 4 * N * T * S * D.
+
+    The causal mask and padding masks change which scores are used, not how many are computed.
+    """
+    q = inputs[0]
+    kv = inputs[1] if len(inputs) > 1 else q
+    n, t, d = q.shape
+    s, e = kv.shape[1], kv.shape[2]
+    projections = add(mul(mul(n, t), 4 * d * d), mul(mul(n, s), 4 * e * d))  # type: ignore[operator]
+    return add(projections, mul(product([n, t, s]), 4 * d))  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from netspec.compiler.catalog import flop_rules
 from netspec.compiler.catalog.base import Args, ArgSpec, LayerSpec, ShapeError
 from netspec.compiler.catalog.common import concrete, need_float
 from netspec.compiler.symbolic import show
@@ -60,6 +61,7 @@ POSITION_EMBEDDING = LayerSpec(
     prefix="pos",
     bounds_length="max_len",
     example="position_embedding(max_len=256)",
+    flops=flop_rules.no_flops,
 )
 
 SINUSOIDAL_FUNCTION = '''
@@ -94,6 +96,7 @@ SINUSOIDAL = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"sinusoidal_positions({names[0]})",
     example="sinusoidal_positions",
+    flops=flop_rules.no_flops,
     support=(SINUSOIDAL_FUNCTION,),
 )
 
@@ -132,6 +135,7 @@ TIED_LINEAR = LayerSpec(
     module=lambda inputs, args: None,
     call=lambda attr, names, args: f"F.linear({names[0]}, {args['tie']}.weight)",
     example="tied_linear(tok)",
+    flops=flop_rules.linear,
     ties="embedding",
 )
 
