@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench fuzz vsix pictures clean
+.PHONY: demo test wheel-test bench fuzz vsix pictures clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ test: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest -q
+
+# the wheel, installed non-editable into a fresh venv, run from a folder with its own compiler/ and runtime/
+wheel-test: $(STAMP)
+	BUILD_PYTHON=$(BIN)/python .ci/wheel_test.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
@@ -38,10 +42,11 @@ pictures: $(STAMP)
 	$(BIN)/netc graph specs/resnet18.net --collapse -o docs/pictures/resnet18.png
 	$(BIN)/netc graph specs/resnet18.net -o docs/pictures/resnet18-blocks.svg
 
-# the long property runs: 100,000+ fuzz examples and a large shape-oracle run
+# the long property runs: 100,000+ fuzz examples, a large shape-oracle run and a whole-model oracle run
 fuzz: $(STAMP)
 	NETC_FUZZ_EXAMPLES=25000 $(BIN)/python -m pytest -q tests/test_robustness.py
 	NETC_ORACLE_EXAMPLES=20000 $(BIN)/python -m pytest -q tests/test_shapes_oracle.py -k agrees
+	NETC_WHOLE_ORACLE_EXAMPLES=3000 $(BIN)/python -m pytest -q tests/test_whole_model_oracle.py --hypothesis-show-statistics
 
 # the VS Code extension (editors/vscode) as a .vsix; needs Node.js >= 20 and npm, not part of the default set-up
 vsix:

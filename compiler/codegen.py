@@ -82,7 +82,8 @@ def py_literal(value: Any, level: int = 0) -> str:
         return json.dumps(value)  # a JSON string is a valid Python string literal
     if value is None or isinstance(value, bool | int | float):
         text = repr(value)
-        ast.literal_eval(text)
+        if ast.literal_eval(text) != value:  # nan; inf reads back as a name, not a literal
+            raise ValueError(f"{text} does not read back as the same Python literal")
         return text
     raise TypeError(f"not plain data: {type(value).__name__}")
 

@@ -6,8 +6,9 @@ from netspec.compiler import ir
 from netspec.compiler.diagnostics import Diagnostic, error
 
 _NAMED_INITS = ("zeros", "ones")
-_CALLED_INITS = {"normal": ("mean", "std")}  # positional order, as torch.Tensor.normal_(mean, std)
-_HELP = "write a number (`= 1e-6`), `= zeros`, `= ones` or `= normal(std=0.02)`"
+# positional order, as torch.Tensor.normal_(mean, std)
+_CALLED_INITS = {"normal": ("mean", "std"), "trunc_normal": ("mean", "std")}
+_HELP = "write a number (`= 1e-6`), `= zeros`, `= ones`, `= normal(std=0.02)` or `= trunc_normal(std=0.02)`"
 
 
 def _arg(name: str, value: ir.Expr) -> ir.Arg:

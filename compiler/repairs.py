@@ -155,15 +155,34 @@ def task_output_fixes(graph: Graph, task: Task, out: TensorType, source: SourceF
                         applicable=not _shared(linear, graph),
                     )
                 )
+        last = {n.id: n for n in graph.nodes}.get(graph.output)
+        if linear is None and last is not None and not last.scope:
+            # no linear sets the width: the head is missing
+            end = insert_at(last.span.end_line, last.span.end_column, f" -> linear({task.outputs})")
+            fixes.append(Fix(title=f"end the model with `linear({task.outputs})`", edits=(end,)))
         task_edit = _task_size_edit(task, out.shape[1], source)
         if task_edit is not None:
             fixes.append(Fix(title=f"change the task to {out.shape[1]} outputs", edits=(task_edit,)))
     elif out.rank > 2 and out.shape[0] == Sym.var("N"):
         producers = {n.id: n for n in graph.nodes}
         last = producers.get(graph.output)
+        linear = _last_linear(graph)
+        if task.kind == "multiclass" and not out.spatial and linear is not None:
+            # a sequence head: one class per token is the task's own per-token form
+            edits = set_arg_edits(linear, CATALOG["linear"].io, {"out_features": task.outputs}, source)
+            if edits:
+                fixes.append(
+                    Fix(
+                        title=f"make the last linear give {task.outputs} classes per token",
+                        edits=edits,
+                        applicable=not _shared(linear, graph),
+                    )
+                )
         if last is not None and not last.scope:
-            end = insert_at(last.span.end_line, last.span.end_column, f" -> flatten -> linear({task.outputs})")
-            fixes.append(Fix(title=f"flatten and end with `linear({task.outputs})`", edits=(end,)))
+            # one vector per sample: a sequence keeps its last step; a feature map is flattened
+            tail = f" -> flatten -> linear({task.outputs})" if out.spatial else f" -> last -> linear({task.outputs})"
+            end = insert_at(last.span.end_line, last.span.end_column, tail)
+            fixes.append(Fix(title=f"end with `{tail.removeprefix(' -> ')}` for one output per sample", edits=(end,)))
     return tuple(fixes)
 
 

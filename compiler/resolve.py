@@ -160,7 +160,7 @@ class Resolver:
         if isinstance(expr, ir.AssertShape):
             value = self.evaluate(expr.value, cur, scope, allow_value=allow_value, expect_value=expect_value, name=name)
             dims = self.assertion_dims(expr.shape)
-            if dims is not None and value != POISON:
+            if dims is not None and value != POISON and not self.dry:
                 self.assertions.append(ShapeAssertion(node=value, dims=dims, span=expr.shape.span))
             return value
         if isinstance(expr, ir.Name):
@@ -314,7 +314,7 @@ class Resolver:
             if value == POISON:
                 break
             members.append(self.single_item(nodes_before, instances_before, scope))
-        if count > 1 and all(members) and len(members) == count:
+        if count > 1 and all(members) and len(members) == count and not self.dry:
             self.repeats.append(Repeat(members=tuple(members), span=expr.span, scope=scope.path))
         return value if count else POISON
 
@@ -568,8 +568,8 @@ class Resolver:
             block_stack=(*scope.block_stack, name),
         )
         output = self.run_body(self.blocks[name].body, inp, inner, self.blocks[name].name_span)
-        if self.dry:  # checking an unused block's names: its inner block uses have no values to record
-            return output
+        if self.dry:  # checking an unused block: names only; its instances are not part of the model
+            return POISON
         self.instances.append(
             BlockInstance(id=instance_id, block=name, args=bound, span=span, input=inp, output=output, scope=scope.path)
         )

@@ -69,7 +69,7 @@ SCHEDULES: dict[str, tuple[ArgSpec, ...]] = {
 # `early_stopping val_accuracy(patience=10)`: the monitored metric is the choice
 EARLY_STOPPING = {
     monitor: (ArgSpec("patience", "int", default=5, minimum=1),)
-    for monitor in ("val_loss", "val_accuracy", "val_r2", "val_mae", "train_loss")
+    for monitor in ("val_loss", "val_accuracy", "val_f1", "val_r2", "val_mae", "train_loss")
 }
 
 
@@ -182,9 +182,9 @@ def _choice(setting: ir.Setting, options: dict[str, tuple[ArgSpec, ...]]) -> tup
 
 
 _TASK_METRICS = {
-    "multiclass": ("val_loss", "val_accuracy", "train_loss"),
-    "binary": ("val_loss", "val_accuracy", "train_loss"),
-    "multilabel": ("val_loss", "val_accuracy", "train_loss"),
+    "multiclass": ("val_loss", "val_accuracy", "val_f1", "train_loss"),
+    "binary": ("val_loss", "val_accuracy", "val_f1", "train_loss"),
+    "multilabel": ("val_loss", "val_accuracy", "val_f1", "train_loss"),
     "regression": ("val_loss", "val_r2", "val_mae", "train_loss"),
 }
 

@@ -22,6 +22,8 @@ _LAZY = {
     "load": "netspec.runtime.load",
     "load_text": "netspec.runtime.load",
     "LoadedSpec": "netspec.runtime.load",
+    "fit": "netspec.runtime.fit",
+    "FitResult": "netspec.runtime.fit",
     "enable_import_hook": "netspec.runtime.importer",
     "disable_import_hook": "netspec.runtime.importer",
 }

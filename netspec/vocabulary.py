@@ -30,15 +30,19 @@ def top_level_keywords() -> tuple[str, ...]:
     rules = re.findall(r"[a-z_]+", items.group(1)) if items else []
     found = set()
     for rule in rules:
-        first = re.search(rf"^{rule}\s*:\s*(\S+)", code, re.M)
-        if first is None:
+        body = re.search(rf"^{rule}\s*:(.*?)(?=^\S|\Z)", code, re.M | re.S)
+        if body is None:
             continue
-        word = first.group(1)
-        literal = re.search(rf'^{word}\s*:\s*"([a-z_]+)"', code, re.M) if word.isupper() else None
-        if literal:
-            found.add(literal.group(1))
-        elif _LITERAL.fullmatch(word):
-            found.add(word.strip('"'))
+        for alternative in body.group(1).split("|"):  # every alternative's first word (`use ...`, `from ...`)
+            words = alternative.split()
+            if not words:
+                continue
+            word = words[0]
+            literal = re.search(rf'^{word}\s*:\s*"([a-z_]+)"', code, re.M) if word.isupper() else None
+            if literal:
+                found.add(literal.group(1))
+            elif _LITERAL.fullmatch(word):
+                found.add(word.strip('"'))
     return tuple(sorted(found))
 
 

@@ -19,17 +19,18 @@ from netspec.compiler.train_config import Choice, TrainConfig
 from netspec.runtime.checkpoint import load_checkpoint, restore_model
 from netspec.runtime.columns import by_name
 from netspec.runtime.data import ArrayData, load_data, read_csv_table
-from netspec.runtime.distributed import launch, teardown, world_from_env
+from netspec.runtime.distributed import EXIT_PEER_LOST, is_peer_failure, launch, teardown, world_from_env
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.foreign_weights import init_from
+from netspec.runtime.inputs import count, each, feed, move, take
 from netspec.runtime.load import LoadedSpec, load
 from netspec.runtime.precision import effective_precision
-from netspec.runtime.prepare import Prepared, prepare
+from netspec.runtime.predictions import prediction_rows, write_predictions
+from netspec.runtime.prepare import Prepared, clean_inputs, prepare
 from netspec.runtime.settings import BadSettings, require_data, run_settings
 from netspec.runtime.splits import Normalizer, Split
 from netspec.runtime.stopping import Interrupted
 from netspec.runtime.train import RunConfig, Trainer, evaluate_split, pick_device
-from netspec.runtime.validate import check_inputs, shape_inputs
 
 
 def _load(path: str) -> LoadedSpec:
@@ -69,6 +70,10 @@ def _guard(fn):
             return 2 if exc.code == "E-usage" else 1
         except BrokenPipeError:  # the reader (`| head`) left: the command line ends quietly
             raise
+        except RuntimeError as exc:
+            if world_from_env().enabled and is_peer_failure(exc):  # another rank died: the launcher reports it
+                return EXIT_PEER_LOST
+            raise
         except OSError as exc:  # the run directory or a data file cannot be read or written
             where = f": {exc.filename}" if exc.filename else ""
             print(f"error[E-io]: {exc.strerror or exc}{where}", file=sys.stderr)
@@ -106,9 +111,9 @@ def _prepared(
     With a checkpoint's `contract`, table columns are put in the order the model was trained on.
     """
     choice = require_data(settings)
-    data = load_data(
-        choice.name, choice.args, stream=getattr(args, "stream", False), workers=getattr(args, "workers", None)
-    )
+    names = [i["name"] for i in loaded.metadata["inputs"]]
+    stream, workers = getattr(args, "stream", False), getattr(args, "workers", None)
+    data = load_data(choice.name, choice.args, stream=stream, workers=workers, inputs=names)
     trained_on = (contract or {}).get("features")
     if isinstance(data, ArrayData) and trained_on and data.features and data.features != trained_on:
         data.x = by_name(data.x, data.features, trained_on, None, choice.args.get("path", choice.name))
@@ -222,7 +227,7 @@ def evaluate(args: argparse.Namespace) -> int:
         settings = settings.model_copy(update={"data": Choice.model_validate(contract["source"])})
     _, prepared = _prepared(args, loaded, settings, standardize=False, contract=contract)
     test = prepared.test
-    x = normalizer.inputs(test.x) if test.x.is_floating_point() else test.x
+    x = normalizer.inputs(test.x)
     y = (test.y - normalizer.y_mean) / normalizer.y_std if normalizer.y_mean is not None else test.y
     cfg = RunConfig(train=settings)
     metrics = evaluate_split(
@@ -232,19 +237,29 @@ def evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _predict_inputs(path: Path, meta: dict[str, Any], contract: dict[str, Any]) -> np.ndarray:
-    """The inputs of `--input`: an .npz array named `x` or after the input, or a CSV matched by column names."""
-    name = meta["inputs"][0]["name"]
+def _predict_inputs(path: Path, meta: dict[str, Any], contract: dict[str, Any]) -> Any:
+    """`--input`: an .npz with an array `x` or one named after each input, or a CSV matched by column names."""
+    names = [i["name"] for i in meta["inputs"]]
     if path.suffix == ".npz":
         with np.load(path, allow_pickle=False) as archive:
-            key = next((k for k in (name, "x") if k in archive), None)
+            if len(names) > 1:
+                missing = [n for n in names if n not in archive]
+                if missing:
+                    raise RuntimeProblem(
+                        f"{path} has no array {', '.join(map(repr, missing))} (the model's inputs are {', '.join(names)})",
+                        help=f"save inputs with np.savez(path, {', '.join(f'{n}=...' for n in names)})",
+                    )
+                return {n: archive[n] for n in names}
+            key = next((k for k in (names[0], "x") if k in archive), None)
             if key is None:
                 raise RuntimeProblem(
-                    f"{path} has no array {name!r} or 'x' (it has {', '.join(archive.files) or 'nothing'})",
-                    help=f"save inputs with np.savez(path, {name}=inputs)",
+                    f"{path} has no array {names[0]!r} or 'x' (it has {', '.join(archive.files) or 'nothing'})",
+                    help=f"save inputs with np.savez(path, {names[0]}=inputs)",
                 )
             return archive[key]
     if path.suffix == ".csv":
+        if len(names) > 1:
+            raise RuntimeProblem(f"a model with {len(names)} inputs reads --input from an .npz", code="E-usage")
         x, header = read_csv_table(path)
         return by_name(x, header, contract.get("features"), contract.get("target"), path)
     raise RuntimeProblem(f"--input must be a .npz or .csv file, not {path.name}", code="E-usage")
@@ -258,27 +273,20 @@ def predict(args: argparse.Namespace) -> int:
     path = Path(args.input)
     if not path.exists():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
-    meta = loaded.metadata["inputs"][0]
-    x = check_inputs(shape_inputs(_predict_inputs(path, loaded.metadata, contract), meta, reshapeable=False), meta)
-    xt = torch.from_numpy(x)
-    xt = normalizer.inputs(xt) if xt.is_floating_point() else xt
+    x = clean_inputs(_predict_inputs(path, loaded.metadata, contract), loaded.metadata["inputs"], reshapeable=False)
+    xt = normalizer.inputs(each(torch.from_numpy, x))
     with torch.inference_mode():
-        out = torch.cat([model(xt[i : i + 1024].to(device)).float().cpu() for i in range(0, len(xt), 1024)])
+        out = torch.cat(
+            [feed(model, move(take(xt, slice(i, i + 1024)), device)).float().cpu() for i in range(0, count(xt), 1024)]
+        )
     kind = loaded.metadata["task"]["kind"]
-    rows: list[dict[str, Any]] = []
+    if kind == "regression" and normalizer.y_mean is not None:
+        out = out * normalizer.y_std + normalizer.y_mean
     layout = loaded.metadata["task"].get("layout", "sample")
-    if kind == "multiclass" and layout != "sample":
-        rows = [{"classes": ids.tolist()} for ids in out.argmax(-1 if layout == "token" else 1)]
-    elif kind == "multiclass":
-        probs = out.softmax(1)
-        rows = [{"class": int(p.argmax()), "probabilities": [round(float(v), 6) for v in p]} for p in probs]
-    elif kind in ("binary", "multilabel"):
-        probs = out.sigmoid()
-        rows = [{"labels": [int(v > 0.5) for v in p], "probabilities": [round(float(v), 6) for v in p]} for p in probs]
-    else:
-        if normalizer.y_mean is not None:
-            out = out * normalizer.y_std + normalizer.y_mean
-        rows = [{"values": [float(v) for v in r]} for r in out]
+    rows = prediction_rows(kind, out, contract.get("classes"), layout)
+    if args.output:
+        write_predictions(rows, Path(args.output))
+        return 0
     for row in rows:
         print(json.dumps(row))
     return 0

@@ -49,8 +49,13 @@ MEMORY_BUDGET_BYTES = 2 * 1024**3
 
 
 def load_data(
-    name: str, args: dict[str, Any], stream: bool = False, workers: int | None = None
+    name: str,
+    args: dict[str, Any],
+    stream: bool = False,
+    workers: int | None = None,
+    inputs: list[str] | None = None,
 ) -> ArrayData | StreamData:
+    """The named data set; `inputs` (the model's input names) lets an .npz hold one array per input."""
     if name in SKLEARN:
         return _sklearn(name)
     if name == "mnist1d":
@@ -60,7 +65,7 @@ def load_data(
     if name == "csv":
         return load_csv(Path(args["path"]), args["target"])
     if name == "npz":
-        return load_npz(Path(args["path"]))
+        return load_npz(Path(args["path"]), inputs)
     if name in ("text", "text_case"):
         from netspec.runtime.text import case_windows, text_windows
 
@@ -119,7 +124,17 @@ def _mnist1d(samples: int) -> ArrayData:
     )
 
 
+def _require_torchvision(what: str) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torchvision") is None:
+        raise RuntimeProblem(
+            f"{what} needs torchvision, which is not installed", code="E-usage", help="pip install 'netspec[vision]'"
+        )
+
+
 def _torchvision(name: str, root: str, download: bool) -> ArrayData:
+    _require_torchvision(f"the data set `{name}`")
     from torchvision import datasets
 
     cls = _local_cifar10() if name == "cifar10" else getattr(datasets, TORCHVISION[name])
@@ -173,7 +188,7 @@ def _images(data: Any) -> np.ndarray:
     return array.transpose(0, 3, 1, 2)  # CIFAR: [N, H, W, C] -> [N, C, H, W]
 
 
-def load_npz(path: Path) -> ArrayData:
+def load_npz(path: Path, inputs: list[str] | None = None) -> ArrayData:
     if not path.is_file():
         raise RuntimeProblem(f"no such file: {path}", code="E-usage")
     if path.stat().st_size == 0:
@@ -182,13 +197,19 @@ def load_npz(path: Path) -> ArrayData:
         with np.load(path, allow_pickle=False) as archive:
             if not hasattr(archive, "files"):  # a bare .npy saved under an .npz name
                 raise ValueError("it holds one array, not named arrays")
-            missing = [k for k in ("x", "y") if k not in archive]
+            # one input: `x` (or the input's name); several: one array named after each input
+            names = inputs or ["x"]
+            by_input = len(names) > 1 or ("x" not in archive.files and names[0] in archive.files)
+            wanted = [*(names if by_input else ["x"]), "y"]
+            missing = [k for k in wanted if k not in archive]
             if missing:
+                saved = ", ".join(f"{n}=..." for n in wanted[:-1])
                 raise RuntimeProblem(
                     f"{path} has no array {' or '.join(repr(m) for m in missing)} (it has {_names(archive.files)})",
-                    help="save it with np.savez(path, x=inputs, y=targets)",
+                    help=f"save it with np.savez(path, {saved}, y=targets)",
                 )
-            return ArrayData(path.name, archive["x"], archive["y"])
+            x = {n: archive[n] for n in names} if len(names) > 1 else archive[wanted[0]]
+            return ArrayData(path.name, x, archive["y"])
     except (ValueError, OSError, EOFError, pickle.UnpicklingError, zipfile.BadZipFile) as exc:
         # the reason in numpy's words, never the file's content
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
@@ -279,6 +300,7 @@ def _is_number(text: str) -> bool:
 
 
 def _image_folder(path: Path, size: Any, stream: bool, workers: int | None) -> ArrayData | StreamData:
+    _require_torchvision("image_folder")
     from torchvision import datasets, transforms
 
     if not path.is_dir():

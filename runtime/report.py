@@ -91,14 +91,24 @@ class RunReport:
             plot_confusion(matrix, names, self.out_dir / "confusion.png")
 
 
-def plot_curves(history: list[dict[str, float]], path: Path) -> None:
-    if not history:
-        return
+def _pyplot():
+    """matplotlib's pyplot (off-screen), or None without the `plots` extra: the run then has no pictures."""
+    import importlib.util
+
+    if importlib.util.find_spec("matplotlib") is None:
+        return None
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def plot_curves(history: list[dict[str, float]], path: Path) -> None:
+    plt = _pyplot()
+    if not history or plt is None:
+        return
     epochs = [r["epoch"] for r in history]
     metric = next((k for k in ("val_accuracy", "val_r2") if k in history[0]), None)
     fig, axes = plt.subplots(1, 2 if metric else 1, figsize=(10 if metric else 5, 4), squeeze=False)
@@ -122,11 +132,9 @@ def plot_curves(history: list[dict[str, float]], path: Path) -> None:
 
 def plot_confusion(matrix: list[list[int]], names: list[str], path: Path) -> None:
     """The test split's confusion matrix as a picture: counts in each cell, true class down, predicted across."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = _pyplot()
+    if plt is None:
+        return
     size = min(12.0, 2.0 + 0.5 * len(names))
     fig, ax = plt.subplots(figsize=(size, size))
     ax.imshow(matrix, cmap="Blues")

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
+from netspec.runtime.inputs import Inputs, count, each, move, take
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, processes: int = 1) -> list[torch.Tensor]:
@@ -23,46 +24,54 @@ def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, proces
 
 @dataclass
 class Split:
-    """A split held in memory (on the training device): batches are index slices, no collation."""
+    """A split held in memory (on the training device): batches are index slices, no collation.
 
-    x: torch.Tensor
+    `x` is one tensor, or a dict of tensors by input name for a model with several inputs.
+    """
+
+    x: Inputs
     y: torch.Tensor
 
     def __len__(self) -> int:
-        return int(self.x.shape[0])
+        return count(self.x)
 
     def to(self, device: torch.device) -> Split:
-        return Split(self.x.to(device), self.y.to(device))
+        return Split(each(lambda v: v.to(device), self.x), self.y.to(device))
 
-    def batches(
-        self, index_batches: list[torch.Tensor], device: torch.device
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def batches(self, index_batches: list[torch.Tensor], device: torch.device) -> Iterator[tuple[Inputs, torch.Tensor]]:
         for index in index_batches:
-            index = index.to(self.x.device)
-            yield self.x[index].to(device, non_blocking=True), self.y[index].to(device, non_blocking=True)
+            index = index.to(self.y.device)
+            yield move(take(self.x, index), device), self.y[index].to(device, non_blocking=True)
 
     def eval_batches(
         self, size: int, rank: int, world: int, device: torch.device
-    ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
-        x, y = self.x[rank::world], self.y[rank::world]
-        for start in range(0, len(x), size):
-            yield (
-                x[start : start + size].to(device, non_blocking=True),
-                y[start : start + size].to(device, non_blocking=True),
-            )
+    ) -> Iterator[tuple[Inputs, torch.Tensor]]:
+        x, y = take(self.x, slice(rank, None, world)), self.y[rank::world]
+        for start in range(0, len(y), size):
+            part = slice(start, start + size)
+            yield move(take(x, part), device), y[part].to(device, non_blocking=True)
 
 
 @dataclass
 class Normalizer:
     """Input standardization (and target standardization for regression), fitted on the train split."""
 
-    x_mean: torch.Tensor | None = None
-    x_std: torch.Tensor | None = None
+    x_mean: torch.Tensor | dict[str, torch.Tensor] | None = None
+    x_std: torch.Tensor | dict[str, torch.Tensor] | None = None
     y_mean: torch.Tensor | None = None
     y_std: torch.Tensor | None = None
 
-    def inputs(self, x: torch.Tensor) -> torch.Tensor:
-        return x if self.x_mean is None else (x - self.x_mean) / self.x_std
+    def inputs(self, x: Inputs) -> Inputs:
+        """Standardized float inputs (integer ids pass as they are); per input name for several inputs."""
+        if self.x_mean is None:
+            return x
+        if isinstance(x, dict):
+            mean, std = self.x_mean, self.x_std
+            return {k: (v - mean[k]) / std[k] if k in mean else v for k, v in x.items()}  # type: ignore[index]
+        return (x - self.x_mean) / self.x_std if x.is_floating_point() else x
+
+    def to(self, device: torch.device) -> Normalizer:
+        return Normalizer(*(None if v is None else each(lambda t: t.to(device), v) for v in vars(self).values()))
 
     def state(self) -> dict[str, torch.Tensor]:
         return {k: v for k, v in vars(self).items() if v is not None}
@@ -76,20 +85,26 @@ class Normalizer:
         return None if self.y_mean is None else (self.y_mean, self.y_std)  # type: ignore[return-value]
 
 
+def _statistics(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    # per feature for tables, per channel for images, one scalar for sequences
+    if x.dim() == 2:
+        axes: tuple[int, ...] = (0,)
+    elif x.dim() >= 4:
+        axes = tuple(d for d in range(x.dim()) if d != 1)
+    else:
+        axes = tuple(range(x.dim()))
+    return x.mean(dim=axes, keepdim=True), x.std(dim=axes, keepdim=True).clamp_min(1e-6)
+
+
 def fit_normalizer(train: Split, kind: str) -> Normalizer:
     norm = Normalizer()
     x = train.x
-    if x.is_floating_point():
-        # per feature for tables, per channel for images, one scalar for sequences
-        if x.dim() == 2:
-            axes: tuple[int, ...] = (0,)
-        elif x.dim() >= 4:
-            axes = tuple(d for d in range(x.dim()) if d != 1)
-        else:
-            axes = tuple(range(x.dim()))
-        mean = x.mean(dim=axes, keepdim=True)
-        std = x.std(dim=axes, keepdim=True).clamp_min(1e-6)
-        norm.x_mean, norm.x_std = mean, std
+    if isinstance(x, dict):
+        stats = {k: _statistics(v) for k, v in x.items() if v.is_floating_point()}
+        if stats:
+            norm.x_mean, norm.x_std = {k: m for k, (m, _) in stats.items()}, {k: s for k, (_, s) in stats.items()}
+    elif x.is_floating_point():
+        norm.x_mean, norm.x_std = _statistics(x)
     if kind == "regression":
         norm.y_mean = train.y.mean(0, keepdim=True)
         norm.y_std = train.y.std(0, keepdim=True).clamp_min(1e-6)

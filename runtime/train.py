@@ -14,6 +14,7 @@ from netspec.runtime.checkpoint import load_checkpoint, remove_stale_temporaries
 from netspec.runtime.distributed import World, barrier, broadcast_buffers, setup, sum_across
 from netspec.runtime.errors import RuntimeProblem
 from netspec.runtime.files import write_bytes_atomic
+from netspec.runtime.inputs import channels_last, feed
 from netspec.runtime.metrics import MetricSums
 from netspec.runtime.precision import autocast, effective_precision
 from netspec.runtime.prepare import Prepared
@@ -148,10 +149,10 @@ def evaluate_split(
     sums = MetricSums(kind)
     with torch.inference_mode():
         for xb, yb in split.eval_batches(1024, world.rank, world.size, device):
-            if cfg.train.channels_last and xb.dim() == 4:
-                xb = xb.contiguous(memory_format=torch.channels_last)
+            if cfg.train.channels_last:
+                xb = channels_last(xb)
             with autocast(device, cfg.train.precision):
-                out = model(xb)
+                out = feed(model, xb)
             out = out.float()
             sums.add(loss_fn(out, yb), out, yb, normalizer.target_scale)
     return sums.as_dict(device, world, with_confusion)
@@ -345,11 +346,11 @@ class Trainer:
             self.position = EpochPosition(epoch_rng, index, total, count, torch.get_rng_state(), self._cuda_rng())
             if every and index > done and self.step % every == 0:
                 self.save("last.pt")
-            if cfg.train.channels_last and xb.dim() == 4:
-                xb = xb.contiguous(memory_format=torch.channels_last)
+            if cfg.train.channels_last:
+                xb = channels_last(xb)
             self.optimizer.zero_grad(set_to_none=True)
             with autocast(self.device, cfg.train.precision):
-                out = self.forward(xb)
+                out = feed(self.forward, xb)
             loss = self.loss_fn(out.float(), yb)
             guard.record(loss, self.step + 1)
             if (self.step + 1) % self.check_every == 0:
@@ -410,7 +411,7 @@ class Trainer:
             self.epoch += 1
             self.history.append(row)
             value = row[self.monitor]
-            higher_is_better = self.monitor.endswith(("accuracy", "r2"))
+            higher_is_better = self.monitor.endswith(("accuracy", "f1", "r2"))
             better = self.best is None or (value > self.best if higher_is_better else value < self.best)
             if better:
                 self.best, self.stale = value, 0

@@ -14,6 +14,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
 from netspec.compiler import python_source
 from netspec.compiler.pipeline import Compilation
 from netspec.compiler.source import SourceFile
@@ -62,6 +63,15 @@ def owned_modules(model: nn.Module) -> int:
 
 def check_model(model_class: type[nn.Module], metadata: dict, result: Compilation, code: str) -> tuple[int, ...]:
     """Instantiate, count, run forward and backward in eval and train mode; return the output shape."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny models: thread start-up and contention cost more than the work
+    try:
+        return _check_model(model_class, metadata, result)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _check_model(model_class: type[nn.Module], metadata: dict, result: Compilation) -> tuple[int, ...]:
     assert result.checked is not None
     summary = summary_json(result.checked)
     model = model_class()

@@ -18,7 +18,11 @@ from torch.utils.flop_counter import FlopCounterMode
 from tests.conftest import ROOT, netc
 from tests.oracle import random_input
 
-ALL_SPECS = sorted((ROOT / "specs").rglob("*.net"))
+# the zoo's full-size torchvision models take minutes here: they run in the slow set (`pytest -m slow`)
+ALL_SPECS = [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.parent.name == "zoo" else [])
+    for p in sorted((ROOT / "specs").rglob("*.net"))
+]
 SYMBOLIC_SIZE = 9
 
 # layers that have no FLOP rule yet and show as "not counted"; a new layer must get a rule or a line here
@@ -65,7 +69,7 @@ def netc_cost(text: str, name: str, env: dict[str, int]) -> dict:
     return summary_json(result.checked, settings)
 
 
-@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL_SPECS)
 def test_flops_equal_flop_counter_mode(path):
     loaded = load(path)
     model = loaded.model_class().eval()
@@ -75,7 +79,7 @@ def test_flops_equal_flop_counter_mode(path):
     assert summary["cost"]["total_flops"] == counted_flops(model, inputs)
 
 
-@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL_SPECS)
 def test_buffers_and_activation_memory_match_the_module(path):
     loaded = load(path)
     model = loaded.model_class().eval()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 
 from netspec.runtime.checkpoint import read_checkpoint
 
@@ -174,7 +175,7 @@ def test_ctrl_c_under_ddp_stops_every_process_and_says_how_to_resume(tmp_path):
     os.killpg(proc.pid, signal.SIGINT)
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
-    assert err.count("netc: interrupted in epoch") == 1, err
+    assert err.count("netc: interrupted") == 1, err
     assert f"continue with --resume {out / 'checkpoints' / 'last.pt'}" in err
     assert "Traceback" not in err
 
@@ -198,3 +199,67 @@ def test_batchnorm_model_with_a_last_batch_of_two_and_one_validation_sample(tmp_
     assert len(rows) == 2 and rows[-1]["val_accuracy"] in (0.0, 1.0)  # exactly one validation sample
     assert summary["steps"] == 2 * 5  # 42 = 5 * 8 + 2: the batch of two is dropped
     assert summary["processes"] == 2 and 0.0 <= summary["test"]["accuracy"] <= 1.0
+
+
+def _children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (the launcher's workers), from /proc."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def _running(spec, out):
+    import time
+
+    proc = subprocess.Popen(train_argv(spec, out, "--nproc", "2"), cwd=ROOT, stderr=subprocess.PIPE, text=True)
+    metrics, deadline = out / "metrics.jsonl", time.monotonic() + 120
+    while not (metrics.exists() and metrics.read_text().count("\n") >= 1) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = _children(proc.pid)
+    assert len(workers) == 2, workers
+    return proc, workers
+
+
+def test_a_killed_worker_is_reported_in_one_line_with_its_signal(tmp_path):
+    import os
+    import re
+    import signal
+
+    spec = tmp_path / "ddp.net"
+    spec.write_text(SPEC.replace("epochs 4", "epochs 1000"))
+    proc, workers = _running(spec, tmp_path / "run")
+    os.kill(workers[-1], signal.SIGKILL)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + 9, err
+    assert re.search(r"error\[E-ddp\]: training process [01] of 2 was killed by signal 9 \(SIGKILL\)", err), err
+    assert "Traceback" not in err and "gloo" not in err and "signal 15" not in err
+    assert len(err.strip().splitlines()) == 2, err  # the line and its help
+
+
+def test_workers_end_within_seconds_when_the_launcher_dies(tmp_path):
+    import os
+    import signal
+    import time
+
+    spec = tmp_path / "ddp.net"
+    spec.write_text(SPEC.replace("epochs 4", "epochs 1000"))
+    proc, workers = _running(spec, tmp_path / "run")
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    started = time.monotonic()
+    while any(Path(f"/proc/{w}").exists() and _state(w) != "Z" for w in workers) and time.monotonic() - started < 15:
+        time.sleep(0.1)
+    assert time.monotonic() - started < 10, "the workers trained on after their launcher died"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"

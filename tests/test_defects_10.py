@@ -155,7 +155,8 @@ def test_int_value_with_float_result_is_an_error_and_torch_agrees(dtype, expr, t
     errors = [d for d in compile_text(text).diagnostics if d.is_error]
     assert [d.code for d in errors] == ["E-dtype"]
     assert "makes a float tensor in PyTorch" in errors[0].message
-    assert torch_result(torch.ones(2, dtype=getattr(torch, dtype))).is_floating_point()
+    assert errors[0].notes[0].startswith("PyTorch would run it and return float32")
+    assert torch_result(torch.ones(2, dtype=getattr(torch, dtype))).dtype == torch.float32
 
 
 def test_int_value_out_of_its_dtype_is_an_error_and_torch_would_wrap():
@@ -163,7 +164,7 @@ def test_int_value_out_of_its_dtype_is_an_error_and_torch_would_wrap():
         INT_HEADER.format(dtype="int8") + "    h = ids + 1000\n    embedding(vocab=10, dim=2) -> flatten -> linear(1)\n"
     )
     errors = [d for d in compile_text(text).diagnostics if d.is_error]
-    assert errors and "wrap around silently" in errors[0].message
+    assert errors and errors[0].notes == ("PyTorch would run it and wrap around silently",)
     assert (torch.ones(1, dtype=torch.int8) + 1000).item() != 1001
 
 
@@ -339,6 +340,9 @@ def test_every_pytorch_note_on_a_wrong_rank_is_what_torch_does(op):
         assert ran == ("would raise" not in note), (op, rank, note)
         if "unbatched" in note and "channels" in note:
             assert out.dim() == rank  # an unbatched [C, ...] sample: the batch dim was read as channels
+        if "only when N equals" in note:  # here N = SIZE = the channel count in dim 1; one more must fail
+            with pytest.raises(RuntimeError):
+                eval(call, {"m": module, "x": torch.randn(SIZE + 1, *([SIZE] * (rank - 1))), "F": F, "torch": torch})
         if "rows along the last dim" in note:
             assert _constant_zero_slices(out, out.reshape(-1, out.shape[-1]))
         if "single elements" in note:
@@ -371,3 +375,10 @@ def test_the_float_input_note_is_true():
     assert F.relu(ids).dtype == torch.int64
     with pytest.raises(RuntimeError):
         F.gelu(ids)
+
+
+# ---- found by the whole-model oracle ------------------------------------------------------
+def test_an_unused_block_that_uses_another_block_builds(tmp_path):
+    """Checking an unused block recorded its inner block instances, with unknown sizes, in the model."""
+    blocks = "block fc(c):\n    linear(c) -> relu\nblock outer(c):\n    in -> fc(c) -> (fc(c) * 2)\n"
+    check_text(spec("fc(4)\nlinear(4)", blocks=blocks), tmp_path)

@@ -16,7 +16,11 @@ from netspec.runtime.splits import Split, fit_normalizer
 from tests.conftest import ROOT, netc
 from tests.oracle import random_input
 
-ALL_SPECS = sorted((ROOT / "specs").rglob("*.net"))
+# the zoo's full-size torchvision models take minutes here: they run in the slow set (`pytest -m slow`)
+ALL_SPECS = [
+    pytest.param(p, id=p.stem, marks=[pytest.mark.slow] if p.parent.name == "zoo" else [])
+    for p in sorted((ROOT / "specs").rglob("*.net"))
+]
 TOLERANCE = 1e-4
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning", "ignore::FutureWarning")
@@ -92,7 +96,7 @@ def shapes_missing_from_onnx(path, onnx_path) -> list[tuple]:
     return sorted(plain - found, key=str)
 
 
-@pytest.mark.parametrize("path", ALL_SPECS, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", ALL_SPECS)
 def test_export_matches_pytorch(path, tmp_path):
     loaded = load(path)
     checkpoint = tmp_path / "best.pt"

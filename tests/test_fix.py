@@ -132,7 +132,7 @@ def test_fix_leaves_clean_specs_alone(path):
 
 
 def test_rendered_fix_shows_the_edited_line():
-    run = netc("check", str(CASES / "shape_wrong_in_features.net"))
+    run = netc("check", "tests/cases/shape_wrong_in_features.net", cwd=ROOT)  # a path that reads the same anywhere
     assert_snapshot("fix_shape_wrong_in_features.txt", run.err)
     assert "= fix: write the inferred in_features=1600 (`netc fix` applies this one)" in run.err
 

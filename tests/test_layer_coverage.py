@@ -103,6 +103,15 @@ ACCEPTED: dict[str, list[tuple[str, str]]] = {
     "sub": [(IMAGE, "y = adaptive_avgpool2d(1)\n(x - y)")],
     "mul": [(IMAGE, "y = adaptive_avgpool2d(1) -> conv2d(8, 1) -> hardsigmoid\n(x * y)")],
     "concat": [(IMAGE, "y = conv2d(4, 1)\nconcat(x, y)")],
+    "scalar": [
+        (IMAGE, "(x * 0.5)"),
+        (FLAT, "(1 - x)"),
+        (SEQ, "(x / 6)"),
+        ("int64[N, 4]", "(x + 1)"),
+        (IMAGE, "y = relu\n(y * 0.5)"),
+        ("int64[N, 4]", "y = identity\n(y + 2)"),
+    ],
+    "neg": [(IMAGE, "(-x)"), ("int64[N, 4]", "(-x)"), (IMAGE, "y = relu\n(-y)")],
     "param": [
         (IMAGE, "param gamma: [8, 1, 1] = 1e-6\ny = conv2d(8, 3, padding=1)\n(x + gamma * y)"),
         (FLAT, "param bias: [16] = zeros\n(x + bias) -> linear(4)"),
@@ -149,8 +158,9 @@ def test_accepted_example_agrees_with_torch(name, decl, layers):
     assert check_spec(_text(decl, layers)) == "both-accept"
 
 
-# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`
-DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expand_batch"}
+# drawn by the random oracle's spec forms rather than by name: residuals, concat, upsample_like, `param`,
+# a value and a number
+DRAWN_BY_FORM = {"add", "sub", "mul", "concat", "upsample_like", "param", "expand_batch", "scalar", "neg"}
 
 
 def test_every_layer_is_covered():

@@ -68,6 +68,9 @@ def test_convnext_block_with_layer_scale_equals_torchvisions():
         ("ones", lambda t: torch.all(t == 1)),
         ("normal(std=0.02)", lambda t: abs(t.std().item() - 0.02) < 0.002 and abs(t.mean().item()) < 0.002),
         ("normal(3, 0.5)", lambda t: abs(t.mean().item() - 3) < 0.02 and abs(t.std().item() - 0.5) < 0.05),
+        # a normal cut at 2 std: std about 0.88 of the uncut one, nothing beyond the cut
+        ("trunc_normal(std=0.02)", lambda t: t.abs().max() <= 0.04 and abs(t.std().item() - 0.0176) < 0.002),
+        ("trunc_normal(1, 0.1)", lambda t: ((t - 1).abs().max() <= 0.2) and abs(t.mean().item() - 1) < 0.01),
     ],
 )
 def test_initializers(init, check):

@@ -333,3 +333,45 @@ def test_a_full_disk_is_a_message_and_leaves_no_partial_file(tmp_path, monkeypat
     assert "free space" in info.value.help
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["last.pt"]
+
+
+def test_predict_output_files_share_one_schema(table_run):
+    import csv
+
+    x, _ = _table(n=6, seed=8)
+    _write_csv(table_run / "few.csv", COLUMNS, list(x.T))
+    printed = _predict(table_run, table_run / "few.csv")
+    assert [r["row"] for r in printed] == list(range(6)) and set(printed[0]) == {"row", "labels", "probabilities"}
+    base = ["predict", str(table_run / "m.net"), "--checkpoint", str(table_run / "run/checkpoints/best.pt")]
+    assert netc(*base, "--input", str(table_run / "few.csv"), "--output", str(table_run / "p.jsonl")).code == 0
+    lines = (table_run / "p.jsonl").read_text().splitlines()
+    assert [json.loads(line) for line in lines] == printed
+    assert netc(*base, "--input", str(table_run / "few.csv"), "--output", str(table_run / "p.csv")).code == 0
+    with (table_run / "p.csv").open() as handle:
+        table = list(csv.DictReader(handle))
+    assert list(table[0]) == ["row", "labels_0", "probabilities_0"]
+    assert [float(r["probabilities_0"]) for r in table] == [r["probabilities"][0] for r in printed]
+    run = netc(*base, "--input", str(table_run / "few.csv"), "--output", str(table_run / "p.txt"))
+    assert run.code == 2 and "--output must end in .jsonl or .csv" in run.err
+
+
+def test_predict_names_the_classes_of_a_data_set(tmp_path):
+    spec = tmp_path / "iris.net"
+    spec.write_text(
+        "model Iris\ninput x: float32[N, 4]\ntask multiclass(classes=3)\nlayers:\n    linear(3)\n"
+        "train:\n    data iris\n    epochs 2\n    batch_size 16\n"
+    )
+    assert netc("train", str(spec), "--quiet", "--out", str(tmp_path / "run")).code == 0
+    from sklearn.datasets import load_iris
+
+    np.savez(tmp_path / "x.npz", x=load_iris().data[:3].astype(np.float32))
+    run = netc(
+        "predict",
+        str(spec),
+        "--checkpoint",
+        str(tmp_path / "run/checkpoints/best.pt"),
+        "--input",
+        str(tmp_path / "x.npz"),
+    )
+    assert run.code == 0, run.err
+    assert {json.loads(line)["label"] for line in run.out.splitlines()} <= {"setosa", "versicolor", "virginica"}

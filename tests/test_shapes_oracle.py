@@ -15,12 +15,13 @@ import pytest
 import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from netspec.compiler.catalog import CATALOG
 from netspec.compiler.imports import with_imports
 from netspec.compiler.pipeline import parse
 from netspec.compiler.resolve import resolve
 from netspec.compiler.shapes import infer_types
 from netspec.compiler.source import SourceFile
-from netspec.compiler.symbolic import evaluate
+from netspec.compiler.symbolic import evaluate, symbols
 
 from tests.conftest import SPECS
 from tests.oracle import build_modules, count_params, graph_symbols, instantiate, random_input, run_graph
@@ -46,6 +47,7 @@ def check_spec(text: str, seed: int = 0) -> str:
     types, inferred, shape_diags = infer_types(graph)
     errors = [d for d in shape_diags if d.is_error]
     if errors and all(_stricter_by_design(d) for d in errors):
+        _notes_agree_with_torch(graph, types, errors, text)
         return "stricter"
     rng = random.Random(seed)
     symbols = sorted(graph_symbols(graph) - {"N"})
@@ -90,6 +92,67 @@ def check_spec(text: str, seed: int = 0) -> str:
 
 
 MAX_ELEMENTS = 4_000_000
+# notes that name no single outcome (checked on their own in tests/test_defects_10.py)
+_UNTESTABLE_NOTES = ("PyTorch would run some such layers",)
+
+
+def _notes_agree_with_torch(graph, types, errors, text: str) -> None:
+    """A 'PyTorch would ...' note is a claim: run the layer it is about in torch, on the input netc saw."""
+    nodes_at: dict[tuple[int, int, int, int], list] = {}
+    for node in graph.nodes:
+        nodes_at.setdefault((node.span.line, node.span.column, node.span.end_line, node.span.end_column), []).append(
+            node
+        )
+    for diag in errors:
+        notes = [n for n in diag.notes if n.startswith("PyTorch would") and not n.startswith(_UNTESTABLE_NOTES)]
+        key = (diag.span.line, diag.span.column, diag.span.end_line, diag.span.end_column)
+        node = next((n for n in nodes_at.get(key, []) if all(i in types for i in n.inputs)), None)
+        if not notes or node is None:
+            continue
+        if "only when N equals" in notes[0]:  # "only when": at any other N it must fail
+            channels = types[node.inputs[0]].shape[1]
+            if isinstance(channels, int):
+                assert _layer_runs(node, types, channels + 1) in (False, None), f"{notes[0]!r}:\n{text}"
+            continue
+        ran = _layer_runs(node, types)
+        expect = "would raise" not in notes[0]
+        if "(other sizes raise)" in notes[0]:  # the claim holds for output size 1 only
+            expect = node.args.get("size") in (1, (1, 1), (1, 1, 1))
+        if ran is False and expect and "unbatched" in notes[0] and _layer_runs(node, types, lead=2) is False:
+            continue  # the arguments fail in torch at the right rank too: a different error, not this claim
+        if ran is not None:
+            assert ran == expect, f"note {notes[0]!r} but torch ran={ran}:\n{text}"
+
+
+def _layer_runs(node, types, batch: int = 2, lead: int | None = None) -> bool | None:
+    """Whether torch runs this one layer on a random input of netc's inferred input shapes (None: not buildable)."""
+    env = {"N": batch}
+    inputs = []
+    for i in node.inputs:
+        dims = _concrete(types[i].shape, env)
+        dims = dims if lead is None else (lead, *dims)
+        if any(d < 1 for d in dims) or len(dims) > 6:
+            return None
+        inputs.append(random_input(types[i].dtype, dims))
+    try:
+        made = CATALOG[node.op].module([types[i] for i in node.inputs], node.args)
+        module = eval(f"{made[0]}({', '.join(made[1])})", {"nn": torch.nn}) if made else None
+    except Exception:
+        return None
+    names = [f"v{k}" for k in range(len(inputs))]
+    scope = {"m": module, "torch": torch, "F": torch.nn.functional, **dict(zip(names, inputs, strict=True))}
+    try:
+        with torch.no_grad():
+            eval(CATALOG[node.op].call("m", names, node.args), scope)
+    except Exception:
+        return False
+    return True
+
+
+def _concrete(shape, env: dict[str, int]) -> tuple[int, ...]:
+    for symbol in sorted({s for d in shape for s in symbols(d)}):
+        env.setdefault(symbol, 5)
+    return tuple(evaluate(d, env) for d in shape)
 
 
 def _largest(types, env) -> int:
@@ -104,11 +167,13 @@ def _largest(types, env) -> int:
 
 
 def _in_domain(graph, types, env) -> bool:
-    """instancenorm is documented to need more than one spatial element; a symbol set to 1 leaves that domain."""
+    """instancenorm needs more than one spatial element, groupnorm more than one value per group (netc rejects
+    both where the sizes are known); a symbol set to 1 leaves that domain."""
     for node in graph.nodes:
-        if node.op == "instancenorm" and node.inputs[0] in types:
-            size = 1
-            for d in types[node.inputs[0]].shape[2:]:
+        if node.op in ("instancenorm", "groupnorm") and node.inputs[0] in types:
+            shape = types[node.inputs[0]].shape
+            size = shape[1] // node.args["groups"] if node.op == "groupnorm" else 1
+            for d in shape[2:]:
                 size *= evaluate(d, env)
             if size == 1:
                 return False
@@ -341,7 +406,11 @@ def random_spec(draw) -> str:
             shape = draw(
                 st.sampled_from(["[1]", f"[{k}]", f"[{k}, 1, 1]", f"[1, {k}, 1, 1]", f"[{k}, 1]", f"[1, {k}]"])
             )
-            init = draw(st.sampled_from(["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)"]))
+            init = draw(
+                st.sampled_from(
+                    ["1e-6", "zeros", "ones", "normal(std=0.02)", "-0.5", "normal(1, 0.5)", "trunc_normal(std=0.1)"]
+                )
+            )
             lines += [f"    here = {chain}", f"    param p: {shape} = {init}"]
             use = draw(st.integers(0, 2))
             if use == 2:  # a class token over the batch
@@ -350,6 +419,12 @@ def random_spec(draw) -> str:
                 continue
             lines.append(f"    (here {draw(st.sampled_from(['+', '*', '-']))} p)" if use else "    (p * here)")
             rank, declared = max(rank, shape.count(",") + 1), True
+        elif form == 4:
+            # a value and a number (catalog layers scalar and neg): `s * 0.5`, `1 - s`, `-s`, `s / 4`, `s + 3`
+            name = f"s{len(lines)}"
+            lines.append(f"    {name} = {chain}")
+            forms = [f"{name} * 0.5", f"1 - {name}", f"-{name}", f"{name} / 4", f"{name} + 3", f"2 * {name}"]
+            lines.append(f"    ({draw(st.sampled_from(forms))})")
         else:
             lines.append(f"    {chain}")
     return "\n".join(lines) + "\n"

@@ -153,3 +153,16 @@ def test_a_closed_pipe_ends_quietly(tmp_path):
     err = proc.stderr.read().decode()
     assert proc.wait(timeout=60) == 0
     assert err == ""
+
+
+def test_early_stopping_on_macro_f1(tmp_path):
+    out = _config("--set", "early_stopping=val_f1(patience=2)", tmp_path=tmp_path)
+    assert out["train"]["early_stopping"] == {"name": "val_f1", "args": {"patience": 2}}
+    spec = tmp_path / "m.net"
+    run = netc(
+        "train", str(spec), "--set", "early_stopping=val_f1(patience=2)", "--quiet", "--out", str(tmp_path / "run")
+    )
+    assert run.code == 0, run.err
+    history = [json.loads(line) for line in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()]
+    best = max(range(len(history)), key=lambda i: (history[i]["val_f1"], -i))  # higher is better, first wins
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["best_epoch"] == best + 1

@@ -313,3 +313,38 @@ def test_mobilenet_v3_bneck_and_shufflenet_v2_unit_equal_torchvisions():
         for m in (model, *references):
             m.train(train)
         assert torch.allclose(unit(bneck(x)), references[1](references[0](x)), atol=1e-6)
+
+
+def test_groupnorm_of_single_values_is_an_error_and_its_note_is_true():
+    (diag,) = errors(spec("[N, 3]", "groupnorm(3) -> linear(3)"))
+    assert "single value" in diag.message and diag.notes[0].startswith("PyTorch would return the bias")
+    layer = nn.GroupNorm(3, 3)
+    nn.init.normal_(layer.bias)
+    assert torch.allclose(layer(torch.randn(4, 3)), layer.bias.expand(4, 3), atol=1e-3)  # up to rounding
+    with pytest.raises(ValueError, match="more than 1 value"):
+        layer(torch.randn(1, 3))
+
+
+@pytest.mark.parametrize(
+    ("layer", "torch_call"),
+    [
+        ("chunk(2, 0, dim=0)", lambda x: torch.chunk(x, 2, dim=0)[0]),
+        ("narrow(0, 1, dim=0)", lambda x: x.narrow(0, 0, 1)),
+        ("mean([0, 1])", lambda x: x.mean(dim=(0, 1))),
+        ("glu(dim=0)", lambda x: torch.nn.functional.glu(x, dim=0)),
+    ],
+)
+def test_batch_dim_arguments_are_errors_and_the_note_is_true(layer, torch_call):
+    (diag,) = errors(spec("[N, 6]", f"{layer} -> linear(3)"))
+    assert diag.code == "E-arg-type" and diag.notes and diag.notes[0].startswith("PyTorch would")
+    out = torch_call(torch.randn(4, 6))  # PyTorch runs it, and the batch of 4 is gone
+    assert out.dim() == 0 or out.shape[0] != 4
+
+
+def test_avgpool3d_needs_the_input_at_least_the_kernel_as_pytorch_checks():
+    (diag,) = errors(spec("[N, 2, 3, 5, 5]", "avgpool3d(4, stride=2, padding=2) -> flatten -> linear(3)"))
+    assert "depth (3) to be at least the kernel (4)" in diag.message
+    with pytest.raises(RuntimeError, match="smaller than kernel size"):
+        nn.AvgPool3d(4, 2, 2)(torch.randn(1, 2, 3, 5, 5))
+    assert nn.AvgPool2d(4, 2, 2)(torch.randn(1, 2, 3, 5)).shape == (1, 2, 2, 3)  # the 2-D pool has no such check
+    assert not errors(spec("[N, 2, 3, 5]", "avgpool2d(4, stride=2, padding=2) -> flatten -> linear(3)"))

@@ -90,7 +90,11 @@ def _glu_shape(inputs: list[TensorType], args: Args) -> TensorType:
     dim = normalize_dim(args["dim"], t.rank, "glu")
     if dim == 0:
         raise ShapeError(
-            "glu along dim 0 would split the batch", code="E-arg-type", label="dim=0", help="use a feature dim"
+            "glu along dim 0 would split the batch",
+            code="E-arg-type",
+            label="dim=0",
+            help="use a feature dim",
+            notes=("PyTorch would gate one half of the batch by the other",),
         )
     size = concrete(t.shape[dim], f"size of dim {dim} (glu halves it)", "glu")
     if size % 2:

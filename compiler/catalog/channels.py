@@ -15,6 +15,7 @@ def _not_batch(dim: int, layer: str, what: str) -> None:
             code="E-arg-type",
             label="dim 0 is the batch",
             help="use dim 1 (channels/features) or later",
+            notes=(f"PyTorch would {what} the batch itself: samples would no longer be independent",),
         )
 
 

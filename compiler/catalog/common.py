@@ -46,6 +46,12 @@ def torch_rank_note(layer: str, rank: int, ranks: tuple[int, ...]) -> str:
         return "PyTorch would run this pool to output size 1 over any leading dims as batch (other sizes raise)"
     if not low <= rank <= high:
         return f"PyTorch would raise an error on this {rank}-D input too"
+    if rank == min(ranks) - 1 and layer.startswith("conv"):
+        # the module's in_channels come from dim 1, but an unbatched sample has its channels in dim 0
+        return (
+            "PyTorch would take this as one unbatched sample with the batch dim N as channels, "
+            "so it runs only when N equals the channel count netc reads from dim 1"
+        )
     if rank == min(ranks) - 1:
         return f"PyTorch would take this as one unbatched sample and read the batch dim N as {unbatched}"
     return ""  # within PyTorch's ranks and netc's: not reached while both agree

@@ -214,6 +214,14 @@ def _gn_shape(inputs: list[TensorType], args: Args) -> TensorType:
             label=f"groups={args['groups']}",
             help="choose a group count that divides the channel count",
         )
+    per_group = product([actual // args["groups"], *t.shape[2:]])
+    if per_group == 1:
+        raise ShapeError(
+            f"groupnorm({args['groups']}) on {t} normalizes groups of a single value, so every output is its bias",
+            label=f"{actual} channels in {args['groups']} groups",
+            help="use fewer groups, or normalize a map with more than one value per channel",
+            notes=("PyTorch would return the bias for N >= 2 and raise for N = 1",),
+        )
     return t
 
 

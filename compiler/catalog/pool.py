@@ -31,6 +31,8 @@ def _pool(n: int, kind: str) -> LayerSpec:
                     label=f"padding={p}",
                     help=f"use padding <= {k // 2}",
                 )
+        if kind == "avg" and n == 3:
+            _avg3d_fits(t, kernel)
         spatial = [
             window_out(length, k, s, p, d, args["ceil_mode"], name, _AXES[n][i], pool=True)
             for i, (length, k, s, p, d) in enumerate(zip(t.shape[2:], kernel, stride, padding, dilation, strict=False))
@@ -72,6 +74,18 @@ def _pool(n: int, kind: str) -> LayerSpec:
         example=f"{name}(2)",
         flops=flop_rules.no_flops,
     )
+
+
+def _avg3d_fits(t: TensorType, kernel: tuple[int, ...]) -> None:
+    """PyTorch's avg_pool3d (not the 1-D or 2-D pools) needs the unpadded input at least the kernel on every axis."""
+    for axis, length, k in zip(_AXES[3], t.shape[2:], kernel, strict=True):
+        if isinstance(length, int) and length < k:
+            raise ShapeError(
+                f"avgpool3d needs the {axis} ({length}) to be at least the kernel ({k}) before padding",
+                label=f"{axis} is {length}",
+                help=f"use a kernel of at most {length} along the {axis}, e.g. kernel=[{min(length, k)}, ...]",
+                notes=('PyTorch\'s avg_pool3d checks this too ("input image smaller than kernel size")',),
+            )
 
 
 def _adaptive(n: int, kind: str) -> LayerSpec:

@@ -40,13 +40,15 @@ def _shape(inputs: list[TensorType], args: Args) -> TensorType:
                 code="E-dtype",
                 label=f"{t.dtype} value",
                 help="declare the input as float32, or use an integer with `+`, `-` or `*`",
+                notes=("PyTorch would run it and return float32; netc keeps every value's dtype explicit",),
             )
         low, high = INT_RANGES[t.dtype]
         if not low <= number <= high:
             raise ShapeError(
-                f"`{written}`: {number} does not fit in {t.dtype} ({low} to {high}); PyTorch would wrap around silently",
+                f"`{written}`: {number} does not fit in {t.dtype} ({low} to {high})",
                 code="E-arg-type",
                 help=f"use a number from {low} to {high}, or declare the input as float32",
+                notes=("PyTorch would run it and wrap around silently",),
             )
     elif isinstance(number, int) and abs(number) > MAX_INT:
         raise ShapeError(

@@ -253,8 +253,6 @@ IDENTITY = LayerSpec(
     flops=flop_rules.no_flops,
 )
 
-LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY)
-
 
 def _stochastic_depth_shape(inputs: list[TensorType], args: Args) -> TensorType:
     (t,) = inputs
@@ -279,4 +277,4 @@ STOCHASTIC_DEPTH = LayerSpec(
     flops=flop_rules.no_flops,
 )
 
-LAYERS = (*LAYERS, STOCHASTIC_DEPTH)
+LAYERS = (FLATTEN, RESHAPE, PERMUTE, LAST, DROPOUT, DROPOUT1D, DROPOUT2D, IDENTITY, STOCHASTIC_DEPTH)

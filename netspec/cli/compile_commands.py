@@ -101,7 +101,8 @@ def cmd_fix(args: argparse.Namespace) -> int:
                     fromfile=f"a/{name}",
                     tofile=f"b/{name}",
                 )
-                sys.stdout.writelines(diff)
+                # a last line without a newline gets one, and diff's own marker, as `diff -u` writes it
+                sys.stdout.writelines(d if d.endswith("\n") else d + "\n\\ No newline at end of file\n" for d in diff)
             if not (args.diff or args.check):
                 atomic_write(Path(name), result.text)
             verb = "would fix" if args.diff or args.check else "fixed"

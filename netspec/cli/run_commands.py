@@ -127,6 +127,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     predict.add_argument("file", metavar="FILE")
     predict.add_argument("--checkpoint", required=True)
     predict.add_argument("--input", required=True, metavar="X.npz|X.csv")
+    predict.add_argument(
+        "--output", metavar="FILE.jsonl|FILE.csv", help="write the predictions there (one schema, docs/design.md)"
+    )
     predict.add_argument("--device")
     predict.set_defaults(func=_predict)
 

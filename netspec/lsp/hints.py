@@ -31,8 +31,12 @@ def _line_outputs(graph: Graph, types: dict[str, TensorType]) -> dict[tuple[str,
     last: dict[tuple[str, int], tuple[Span, str]] = {}
     order = {node.id: index for index, node in enumerate(graph.nodes)}
     for node in graph.nodes:
+        if node.span.file:  # a layer of a block imported from another file: its lines are not this file's
+            continue
         last[(".".join(node.scope), node.span.end_line)] = (node.span, node.id)
     for instance in graph.blocks:
+        if instance.span.file:
+            continue
         # a block call is one step on its line: its value is the instance's output
         key = (".".join(instance.scope), instance.span.end_line)
         if key not in last or order.get(last[key][1], -1) <= order.get(instance.output, -1):
