@@ -64,6 +64,10 @@ ZOO = [
     Zoo("efficientnet_v2_s", "efficientnet_v2_s"),
     Zoo("regnet_y_400mf", "regnet_y_400mf"),
     Zoo("convnext_tiny", "convnext_tiny"),
+    # segmentation: 21 classes per pixel, any image size (torchvision's output dict's "out")
+    Zoo(
+        "lraspp_mobilenet_v3_large", "segmentation.lraspp_mobilenet_v3_large", {"weights_backbone": None}, output="out"
+    ),
 ]
 
 
