@@ -508,6 +508,8 @@ class Resolver:
                 help=f"name the {kind} itself, e.g. `{arg.value.id} = {kind}(vocab, dim)`, in the same block",
             )
             return {}, tensor_args
+        if not {"vocab", "dim"} <= node.args.keys():  # its arguments failed to bind: already reported there
+            return {}, tensor_args
         tie = {"tie": node_id, "vocab": node.args["vocab"], "dim": node.args["dim"]}
         return tie, [a for a in tensor_args if a is not arg]
 

@@ -181,14 +181,19 @@ MERGE_HEADS = LayerSpec(
 # ---- masks shared by the attention layers -------------------------------------------------------
 
 
-def _check_mask(mask: TensorType, q: TensorType, kv: TensorType, layer: str) -> None:
+def _check_mask(mask: TensorType, q: TensorType, kv: TensorType, layer: str, causal: bool) -> None:
     want = (q.shape[0], kv.shape[-2])
     if mask.dtype != "bool" or mask.shape != want:
         notes = ()
-        if mask.is_float:
+        if mask.is_float and layer == "attention" and not causal:
             notes = ("PyTorch would add a float mask to the attention scores instead of masking keys",)
-        elif mask.rank == 2 and mask.shape[1] == 1:
+        elif mask.is_float:
+            # mha's key_padding_mask=~mask, and a causal mask's `&`, need a bool tensor
+            notes = ("PyTorch would raise an error on a float mask here (`~` and `&` take bool masks)",)
+        elif mask.rank == 2 and mask.shape[1] == 1 and layer == "attention":
             notes = ("PyTorch would broadcast a length-1 mask over every key",)
+        elif mask.rank == 2 and mask.shape[1] == 1:
+            notes = ("PyTorch would raise an error: nn.MultiheadAttention takes a key_padding_mask of [N, S]",)
         raise ShapeError(
             f"{layer}'s key-padding mask must be bool{show_shape(want)} (one flag per key: true = a real token), "
             f"but it is {mask.dtype}{show_shape(mask.shape)}",
@@ -198,7 +203,9 @@ def _check_mask(mask: TensorType, q: TensorType, kv: TensorType, layer: str) -> 
         )
 
 
-def _sequences(inputs: list[TensorType], layer: str) -> tuple[TensorType, TensorType, TensorType | None]:
+def _sequences(
+    inputs: list[TensorType], layer: str, causal: bool = False
+) -> tuple[TensorType, TensorType, TensorType | None]:
     q = inputs[0]
     kv = inputs[1] if len(inputs) > 1 else q
     mask = inputs[2] if len(inputs) > 2 else None
@@ -213,7 +220,7 @@ def _sequences(inputs: list[TensorType], layer: str) -> tuple[TensorType, Tensor
     if q.shape[0] != kv.shape[0]:
         raise ShapeError(f"{layer} needs the same batch for query and key/value", label="batch differs")
     if mask is not None:
-        _check_mask(mask, q, kv, layer)
+        _check_mask(mask, q, kv, layer, causal)
     return q, kv, mask
 
 
@@ -275,7 +282,7 @@ def rotate_positions(x: torch.Tensor) -> torch.Tensor:
 
 
 def _attention_shape(inputs: list[TensorType], args: Args) -> TensorType:
-    q, kv, _ = _sequences(inputs, "attention")
+    q, kv, _ = _sequences(inputs, "attention", causal=bool(args.get("causal")))
     dim = concrete(q.shape[2], "query width (last dim)", "attention")
     concrete(kv.shape[2], "key/value width (last dim)", "attention")
     size = head_size(dim, args["heads"], "attention")
