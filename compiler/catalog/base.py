@@ -94,6 +94,11 @@ def _no_params(inputs: list[TensorType], args: Args) -> int:
     return 0
 
 
+def functional(inputs: list[TensorType], args: Args) -> None:
+    """The module rule of a layer with no state: it is written as a call in forward, not as an attribute."""
+    return None
+
+
 def _module_call(attr: str | None, names: list[str], args: Args) -> str:
     return f"{attr}({', '.join(names)})"
 
@@ -105,7 +110,7 @@ class LayerSpec:
     doc: str
     args: tuple[ArgSpec, ...]
     shape: ShapeRule
-    module: ModuleRule
+    module: ModuleRule = functional
     params: ParamRule = _no_params
     call: CallRule = _module_call
     # an explicit `a -> b` first argument binds these two arguments (e.g. in_features, out_features)
