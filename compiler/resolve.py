@@ -9,12 +9,13 @@ from netspec.compiler import ir
 from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant, describe
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
-from netspec.compiler.diagnostics import Diagnostic, Label, error, warning
+from netspec.compiler.diagnostics import Diagnostic
 from netspec.compiler.fmt import step_text
 from netspec.compiler.graph import BlockInstance, Graph, InputNode, LayerNode, Repeat, ShapeAssertion
 from netspec.compiler.param_decl import param_args
+from netspec.compiler.reports import arguments, naming, structure, tensors
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest, rename_fixes
+from netspec.compiler.suggest import closest
 
 POISON = "<error>"
 BLOCK_INPUT = "in"
@@ -61,8 +62,8 @@ class Resolver:
         self.dry = False
 
     # ---- helpers ------------------------------------------------------------
-    def err(self, code: str, message: str, span: Span, **extra: Any) -> None:
-        self.diags.append(error(code, message, span, **extra))
+    def report(self, diagnostic: Diagnostic) -> None:
+        self.diags.append(diagnostic)
 
     def is_callable(self, name: str, scope: Scope) -> bool:
         layer = name in CATALOG and CATALOG[name].arity >= 0  # a `param` is declared, never called
@@ -84,28 +85,10 @@ class Resolver:
     def unknown_name(self, name: str, span: Span, scope: Scope, expect_value: bool) -> None:
         values = [v for v in scope.values if v != BLOCK_INPUT or scope.block_stack]
         callables = list(CATALOG) + list(self.blocks)
-        value_match = closest(name, values)
-        layer_match = closest(name, callables)
-        if expect_value or (value_match and not layer_match):
-            known = ", ".join(f"`{v}`" for v in values) or "none yet"
-            self.err(
-                "E-unknown-value",
-                f"unknown value `{name}`",
-                span,
-                label="not defined",
-                help=f"did you mean `{value_match}`?" if value_match else f"values defined so far: {known}",
-                fixes=rename_fixes(name, values, span),
-                notes=("a value must be named with `name = ...` before it is used",),
-            )
-            return
-        self.err(
-            "E-unknown-layer",
-            f"unknown layer `{name}`",
-            span,
-            label="not a layer, block or value",
-            help=f"did you mean `{layer_match}`?" if layer_match else "see docs/layers.md for the layer catalog",
-            fixes=rename_fixes(name, callables, span),
-        )
+        if expect_value or (closest(name, values) and not closest(name, callables)):
+            self.report(naming.unknown_value(name, span, values))
+        else:
+            self.report(naming.unknown_layer(name, span, callables))
 
     def add_node(
         self,
@@ -121,12 +104,7 @@ class Resolver:
             return POISON
         if len(self.nodes) >= MAX_NODES:
             if len(self.nodes) == MAX_NODES:
-                self.err(
-                    "E-structure",
-                    f"the model expands to more than {MAX_NODES} layers",
-                    span,
-                    help="reduce the repetition counts",
-                )
+                self.report(structure.too_many_layers(MAX_NODES, span))
                 self.nodes.append(self.nodes[-1])
             return POISON
         spec = CATALOG[op]
@@ -167,35 +145,19 @@ class Resolver:
             if expr.id in scope.values:
                 scope.used.add(expr.id)
                 if not allow_value:
-                    self.err(
-                        "E-structure",
-                        f"`{expr.id}` is a value, not a layer; only the first step of a chain can be a value",
-                        expr.span,
-                        label="a value in the middle of a chain",
-                        help=f"to combine it, write e.g. `(... ) + {expr.id}`; to restart from it, begin a new line with `{expr.id} -> ...`",
-                    )
+                    self.report(structure.value_inside_chain(expr.id, expr.span))
                     return POISON
                 return scope.values[expr.id]
             if self.is_callable(expr.id, scope):
                 return self.apply_callable(expr.id, expr.span, [], expr.span, cur, scope, name)
             if expr.id in scope.env:
-                self.err(
-                    "E-structure",
-                    f"`{expr.id}` is a block parameter (a number), not a layer or value",
-                    expr.span,
-                    label="block parameter",
-                )
+                self.report(structure.block_parameter_as_layer(expr.id, expr.span))
                 return POISON
             self.unknown_name(expr.id, expr.span, scope, expect_value)
             return POISON
         if isinstance(expr, ir.Call):
             if expr.callee in scope.values:
-                self.err(
-                    "E-structure",
-                    f"`{expr.callee}` is a value and cannot be called",
-                    expr.callee_span,
-                    label="a value, not a layer",
-                )
+                self.report(structure.value_called(expr.callee, expr.callee_span))
                 return POISON
             if not self.is_callable(expr.callee, scope):
                 self.unknown_name(expr.callee, expr.callee_span, scope, expect_value=False)
@@ -217,13 +179,7 @@ class Resolver:
         if isinstance(expr, ir.Neg) and self.is_tensor(expr.operand, scope):
             value = self.evaluate(expr.operand, cur, scope, allow_value=allow_value, expect_value=True)
             return self.add_node("neg", {}, [value], expr.span, scope, None)
-        self.err(
-            "E-structure",
-            "expected a layer or value here",
-            expr.span,
-            label=f"a {'constant' if not isinstance(expr, ir.Neg) else 'negation'}",
-            help="a statement applies layers, e.g. `conv2d(32, 3) -> relu`",
-        )
+        self.report(structure.not_a_layer(expr.span, found="a negation" if isinstance(expr, ir.Neg) else "a constant"))
         return POISON
 
     def consumes_input(self, expr: ir.Expr, scope: Scope) -> bool:
@@ -256,22 +212,10 @@ class Resolver:
                 return self.repeat(expr, tensor, number, cur, scope, before)
             return self.arithmetic(expr, tensor, number, cur, scope)
         if not (left_t and right_t):
-            self.err(
-                "E-structure",
-                "expected a layer or value here",
-                expr.span,
-                label="a number",
-                help="a statement applies layers, e.g. `conv2d(32, 3) -> relu`; `x * 0.5` scales a value",
-            )
+            self.report(structure.not_a_layer(expr.span, found="a number"))
             return POISON
         if expr.op == "/":
-            self.err(
-                "E-structure",
-                "`/` divides a value by a number, not by another value",
-                expr.span,
-                label="two values",
-                help="`+`, `-` and `*` between two values are elementwise; `x / 6` divides by a number",
-            )
+            self.report(structure.divide_by_value(expr.span))
             return POISON
         left = self.evaluate(expr.left, cur, scope, allow_value=True, expect_value=True)
         right = self.evaluate(expr.right, cur, scope, allow_value=True, expect_value=True)
@@ -288,13 +232,7 @@ class Resolver:
         if isinstance(number, Unknown) or value == POISON:
             return POISON
         if isinstance(number, bool) or not isinstance(number, int | float):
-            self.err(
-                "E-arg-type",
-                f"`{expr.op}` combines a value with a number, not with {describe(number)}",
-                number_expr.span,
-                label="not a number",
-                help="write e.g. `x * 0.5` or `in + 1`",
-            )
+            self.report(arguments.scalar_not_a_number(expr.op, describe(number), number_expr.span))
             return POISON
         args = {"op": expr.op, "value": number, "left": tensor is expr.right}
         return self.add_node("scalar", args, [value], expr.span, scope, None, {"value": number_expr.span})
@@ -323,21 +261,8 @@ class Resolver:
         name = body.id if isinstance(body, ir.Name) else body.callee if isinstance(body, ir.Call) else None
         if name not in CATALOG or CATALOG[name].role != "idempotent" or name in self.blocks:
             return
-        if before:
-            steps = " -> ".join(step_text(s) for s in before)
-            meant = f"did you mean `({steps} -> {step_text(body)}) * {count}`?"
-        else:
-            meant = f"write `{step_text(body)}` once"
-        self.diags.append(
-            warning(
-                "W-repeat",
-                f"repeating {name} changes nothing: {name} applied twice equals {name} applied once",
-                expr.span,
-                label=f"{name} repeated {count} times",
-                help=meant,
-                notes=("`*` repeats the one step before it; parenthesize a chain to repeat it all",),
-            )
-        )
+        steps = " -> ".join(step_text(s) for s in before)
+        self.report(tensors.repeat_changes_nothing(name, count, expr.span, steps_before=steps, body=step_text(body)))
 
     def single_item(self, nodes_before: int, instances_before: int, scope: Scope) -> str:
         """The one layer or block instance an application created at this scope, or '' if it made several."""
@@ -356,15 +281,7 @@ class Resolver:
         if isinstance(count, Unknown):
             return 1
         if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_REPEAT:
-            self.err(
-                "E-arg-type",
-                f"a repetition count must be an integer from 1 to {MAX_REPEAT}, not {count!r}",
-                expr.span,
-                label="repetition count",
-                help="write e.g. `basic(64) * 2`"
-                if not isinstance(count, float)
-                else f"to scale a value, multiply the value: `(x -> {step_text(body)}) * {count!r}` or `y * {count!r}`",
-            )
+            self.report(arguments.bad_repeat_count(count, MAX_REPEAT, expr.span, body=step_text(body)))
             return 0
         return count
 
@@ -376,12 +293,7 @@ class Resolver:
             elif isinstance(item, ir.Name):
                 dims.append(item.id)
             else:
-                self.err(
-                    "E-assert",
-                    "a shape assertion lists integers and dimension names",
-                    item.span,
-                    label="not a dimension",
-                )
+                self.report(tensors.assertion_not_a_dimension(item.span))
                 return None
         return tuple(dims)
 
@@ -412,15 +324,10 @@ class Resolver:
             inputs = some
         elif arity == 1:
             if len(tensor_args) > 1:
-                self.err(
-                    "E-arg-count",
-                    f"{callee} takes one input value, but {len(tensor_args)} were given",
-                    tensor_args[1].span,
-                    label="extra input",
-                )
+                self.report(arguments.extra_input(callee, len(tensor_args), tensor_args[1].span))
                 return POISON
             if tensor_args and tensor_args[0] is not args[0]:
-                self.err("E-arg-count", f"the input value of {callee} must be its first argument", tensor_args[0].span)
+                self.report(arguments.input_not_first(callee, tensor_args[0].span))
                 return POISON
             inputs = (
                 [self.evaluate(tensor_args[0].value, cur, scope, allow_value=True, expect_value=True)]
@@ -429,14 +336,8 @@ class Resolver:
             )
         else:
             inputs = [self.evaluate(a.value, cur, scope, allow_value=True, expect_value=True) for a in tensor_args]
-            want = "two" if arity == 2 else "at least two"
             if (arity == 2 and len(inputs) != 2) or (arity == 0 and len(inputs) < 2):
-                self.err(
-                    "E-arg-count",
-                    f"{callee} takes {want} input values, but {len(inputs)} {'was' if len(inputs) == 1 else 'were'} given",
-                    span,
-                    help=f"e.g. `{callee}(a, b)` with values named earlier",
-                )
+                self.report(arguments.wrong_input_count(callee, arity, len(inputs), span))
                 return POISON
         for arg in const_args:
             if arg.name is None and isinstance(arg.value, ir.Name) and self.looks_like_value(arg.value.id, scope):
@@ -464,15 +365,10 @@ class Resolver:
         """A layer taking `lo..hi` values (attention: query, keys/values, mask): given ones, else the chain's."""
         low, high = limits
         if len(tensor_args) > high or (tensor_args and len(tensor_args) < low):
-            self.err(
-                "E-arg-count",
-                f"{callee} takes {low} to {high} input values, but {len(tensor_args)} were given",
-                span,
-                help=f"e.g. `{callee}(x, memory, mask, ...)` with values named earlier",
-            )
+            self.report(arguments.input_count_out_of_range(callee, low, high, len(tensor_args), span))
             return None
         if tensor_args and tensor_args != args[: len(tensor_args)]:
-            self.err("E-arg-count", f"the input values of {callee} must come first", tensor_args[0].span)
+            self.report(arguments.inputs_not_first(callee, tensor_args[0].span))
             return None
         if not tensor_args:
             return [self.implicit(cur, span)]
@@ -484,13 +380,7 @@ class Resolver:
         """`tied_linear(tok)`: `tok` names the layer whose weight is shared, not an input value."""
         named = [a for a in tensor_args if isinstance(a.value, ir.Name) and a.value.id in scope.values]
         if not named:
-            self.err(
-                "E-arg-count",
-                f"{callee} needs the name of the {kind} whose weight it shares",
-                span,
-                label=f"which {kind}?",
-                help=f"name the {kind} (`tok = {kind}(vocab, dim)`) and write `{callee}(tok)`",
-            )
+            self.report(arguments.missing_tie(callee, kind, span))
             return {}, tensor_args
         arg = named[-1]
         assert isinstance(arg.value, ir.Name)
@@ -500,13 +390,8 @@ class Resolver:
             return {}, tensor_args
         node = next((n for n in reversed(self.nodes) if n.id == node_id), None)
         if node is None or node.op != kind or node.scope != scope.path:
-            self.err(
-                "E-structure",
-                f"`{arg.value.id}` is not {'a' if kind[0] not in 'aeiou' else 'an'} {kind} defined in this block",
-                arg.value.span,
-                label=f"not the output of an {kind}" if node is None or node.op != kind else "in another block",
-                help=f"name the {kind} itself, e.g. `{arg.value.id} = {kind}(vocab, dim)`, in the same block",
-            )
+            other_block = node is not None and node.op == kind
+            self.report(structure.tie_not_a_layer(arg.value.id, kind, arg.value.span, other_block=other_block))
             return {}, tensor_args
         if not {"vocab", "dim"} <= node.args.keys():  # its arguments failed to bind: already reported there
             return {}, tensor_args
@@ -521,13 +406,7 @@ class Resolver:
 
     def implicit(self, cur: str | None, span: Span) -> str:
         if cur is None:
-            self.err(
-                "E-structure",
-                "this model has several inputs, so the chain must start with one of them",
-                span,
-                label="which input?",
-                help="start the line with an input name, e.g. `x -> ...`",
-            )
+            self.report(structure.which_input(span))
             return POISON
         return cur
 
@@ -537,23 +416,11 @@ class Resolver:
 
     def expand_block(self, name: str, args: list[ir.Arg], span: Span, inp: str, scope: Scope, alias: str | None) -> str:
         if name in scope.block_stack:
-            chain = " -> ".join((*scope.block_stack[scope.block_stack.index(name) :], name))
-            self.err(
-                "E-recursion",
-                f"block `{name}` uses itself ({chain})",
-                span,
-                label="recursive use",
-                help="blocks cannot be recursive; repeat them with `* n` instead",
-            )
+            chain = (*scope.block_stack[scope.block_stack.index(name) :], name)
+            self.report(naming.recursive_block(name, chain, span))
             return POISON
         if len(scope.block_stack) >= MAX_BLOCK_DEPTH:
-            self.err(
-                "E-limit",
-                f"blocks nested more than {MAX_BLOCK_DEPTH} deep (block `{name}` inside {' -> '.join(scope.block_stack[-3:])} ...)",
-                span,
-                label="nested too deeply",
-                help="flatten some of the blocks into their callers, or repeat one block with `* n`",
-            )
+            self.report(structure.blocks_too_deep(name, MAX_BLOCK_DEPTH, scope.block_stack, span))
             return POISON
         self.used_blocks.add(name)
         bound, _, diags = bind_call(name, self.block_schema(name), args, span, env=scope.env)
@@ -580,25 +447,13 @@ class Resolver:
     # ---- statements ---------------------------------------------------------
     def run_body(self, body: tuple[ir.Statement, ...], cur: str | None, scope: Scope, where: Span) -> str:
         if not body:
-            self.err(
-                "E-structure",
-                "this section has no layers",
-                where,
-                label="empty",
-                help="add at least one layer, e.g. `identity`",
-            )
+            self.report(structure.empty_section(where))
             return POISON
         scope.taken |= {s.target for s in body if isinstance(s, ir.Assign | ir.ParamDecl)}
         out: str | None = None
         for stmt in body:
             if out is not None:
-                self.err(
-                    "E-structure",
-                    "statements after `out` are never used",
-                    stmt.span,
-                    label="unreachable",
-                    help="move `out` to the end",
-                )
+                self.report(structure.after_out(stmt.span))
                 break
             if isinstance(stmt, ir.Assign | ir.ParamDecl) and self.name_taken(stmt.target, stmt.target_span, scope):
                 continue
@@ -621,38 +476,16 @@ class Resolver:
                 cur = self.evaluate(stmt.value, cur, scope, allow_value=True)
         for value_name, value_span in scope.value_spans.items():
             if value_name not in scope.used and scope.values[value_name] != cur:
-                self.diags.append(
-                    warning(
-                        "W-unused",
-                        f"value `{value_name}` is never used",
-                        value_span,
-                        label="defined here",
-                        help="use it or remove the name",
-                    )
-                )
+                self.report(naming.unused_value(value_name, value_span))
         return cur if cur is not None else POISON
 
     def name_taken(self, target: str, span: Span, scope: Scope) -> bool:
         """A new value name that is already a value, a block parameter, a layer or a block: reported."""
         if target in scope.values or target in scope.env:
-            first = scope.value_spans.get(target)
-            self.err(
-                "E-duplicate",
-                f"`{target}` is already defined",
-                span,
-                label="defined again here",
-                secondary=(Label(span=first, message="first defined here"),) if first else (),
-                help="choose another name",
-            )
+            self.report(naming.defined_again(target, span, scope.value_spans.get(target)))
             return True
         if target in CATALOG or target in self.blocks:
-            self.err(
-                "E-duplicate",
-                f"`{target}` is the name of a layer or block",
-                span,
-                label="shadows a layer",
-                help=f"rename it, e.g. `{target}_out`",
-            )
+            self.report(naming.shadows_layer(target, span))
             return True
         return False
 
@@ -678,24 +511,15 @@ class Resolver:
             if not isinstance(item, ir.BlockDef):
                 continue
             if item.name in self.blocks or item.name in CATALOG:
-                what = "block" if item.name in self.blocks else "built-in layer"
-                self.err(
-                    "E-duplicate",
-                    f"`{item.name}` is already a {what}",
-                    item.name_span,
-                    label="defined again here",
-                    help="rename the block",
-                )
+                built_in = item.name not in self.blocks
+                self.report(naming.block_defined_again(item.name, item.name_span, built_in=built_in))
                 continue
             defaults: dict[str, Any] = {}
             seen: set[str] = set()
             for param in item.params:
                 if param.name in seen or param.name == BLOCK_INPUT:
-                    self.err(
-                        "E-duplicate",
-                        f"parameter `{param.name}` is {'reserved for the block input' if param.name == BLOCK_INPUT else 'repeated'}",
-                        param.span,
-                    )
+                    reserved = param.name == BLOCK_INPUT
+                    self.report(naming.block_parameter_repeated(param.name, param.span, reserved=reserved))
                 seen.add(param.name)
                 if param.default is not None:
                     try:
@@ -711,15 +535,7 @@ class Resolver:
         for name, block in self.blocks.items():
             if name in self.used_blocks:
                 continue
-            self.diags.append(
-                warning(
-                    "W-unused",
-                    f"block `{name}` is never used",
-                    block.name_span,
-                    label="defined here",
-                    help="use it in `layers:` or remove it",
-                )
-            )
+            self.report(naming.unused_block(name, block.name_span))
             env = {p.name: UNKNOWN for p in block.params}
             inner = Scope(values={BLOCK_INPUT: POISON}, env=env, prefix=f"{name}.", block_stack=(name,))
             self.run_body(block.body, POISON, inner, block.name_span)
@@ -735,7 +551,7 @@ class Resolver:
         values: dict[str, str] = {}
         for decl in inputs:
             if decl.name in values or decl.name in CATALOG or decl.name in self.blocks:
-                self.err("E-duplicate", f"`{decl.name}` is already defined", decl.name_span, label="defined again here")
+                self.report(naming.input_defined_again(decl.name, decl.name_span))
                 continue
             values[decl.name] = decl.name
             input_nodes.append(
@@ -749,7 +565,7 @@ class Resolver:
         self.check_unused_blocks()
         unused_inputs = [n for n in input_nodes if n.id not in scope.used and n.id != cur and len(input_nodes) > 1]
         for node in unused_inputs:
-            self.diags.append(warning("W-unused", f"input `{node.id}` is never used", node.span, label="declared here"))
+            self.report(naming.unused_input(node.id, node.span))
         if any(d.is_error for d in self.diags):
             return None
         return Graph(
