@@ -4,34 +4,26 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from netspec.compiler import ir
+from netspec.compiler.arg_values import (
+    IO,
+    MAX_INT,
+    MAX_SIZE,
+    UNKNOWN,
+    WORD_PADDINGS,
+    WORDS,
+    ArgProblem,
+    Unknown,
+    Word,
+    is_int,
+)
 from netspec.compiler.catalog.base import ArgSpec
-from netspec.compiler.diagnostics import Diagnostic, Fix, TextEdit, error
+from netspec.compiler.diagnostics import Diagnostic, Fix, TextEdit
+from netspec.compiler.reports import arguments
 from netspec.compiler.source import Span
-from netspec.compiler.suggest import closest, did_you_mean, rename_fixes
-
-WORDS = {"true": True, "false": False, "none": None, "True": True, "False": False, "None": None}
-
-
-@dataclass(frozen=True)
-class IO:
-    """The `in -> out` form of an explicit argument, e.g. `linear(1600 -> 128)`."""
-
-    inp: Any
-    out: Any
-
-
-WORD_PADDINGS = ("same", "valid")  # the words a `padding` argument takes besides sizes
-
-
-@dataclass(frozen=True)
-class Word:
-    """A bare name used as a value (`padding=same`, `loss=mse`)."""
-
-    text: str
+from netspec.compiler.suggest import closest, rename_fixes
 
 
 class NotConstant(Exception):
@@ -55,7 +47,7 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
         if isinstance(value, Unknown):
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
-            raise NotConstant(error("E-arg-type", "only numbers can be negated", expr.span))
+            raise NotConstant(arguments.cannot_negate(expr.span))
         return -value
     if isinstance(expr, ir.ListExpr):
         return tuple(constant(item, env) for item in expr.items)
@@ -66,24 +58,11 @@ def constant(expr: ir.Expr, env: Mapping[str, Any]) -> Any:
         if isinstance(left, Unknown) or isinstance(right, Unknown):
             return UNKNOWN
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right)):
-            raise NotConstant(error("E-arg-type", f"`{expr.op}` needs numbers on both sides", expr.span))
+            raise NotConstant(arguments.arithmetic_needs_numbers(expr.op, expr.span))
         if expr.op == "/" and right == 0:
-            raise NotConstant(error("E-arg-type", "division by zero", expr.span))
+            raise NotConstant(arguments.division_by_zero(expr.span))
         return _in_range(_arithmetic(expr.op, left, right), expr.span)
-    raise NotConstant(
-        error(
-            "E-arg-type",
-            "expected a constant value here (a number, string, name or list)",
-            expr.span,
-            label="not a constant",
-        )
-    )
-
-
-# the largest magnitude an integer computed from constants may have (as the parser allows for literals)
-MAX_INT = 2**63 - 1
-# the largest size a layer argument may have: beyond it no tensor dimension fits in PyTorch's indexing
-MAX_SIZE = 2**31
+    raise NotConstant(arguments.not_a_constant(expr.span))
 
 
 def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
@@ -102,124 +81,69 @@ def _arithmetic(op: str, left: int | float, right: int | float) -> int | float:
 def _in_range(value: int | float, span: Span) -> int | float:
     """Constant arithmetic stays finite and within 64-bit integers, or it is an error at the expression."""
     if isinstance(value, float) and not math.isfinite(value):
-        raise NotConstant(
-            error("E-limit", "this arithmetic overflows: the result is not a finite number", span, label="overflows")
-        )
+        raise NotConstant(arguments.arithmetic_overflows(span))
     if isinstance(value, int) and abs(value) > MAX_INT:
-        raise NotConstant(
-            error(
-                "E-limit", f"this arithmetic gives an integer beyond {MAX_INT:,} (2**63 - 1)", span, label="too large"
-            )
-        )
+        raise NotConstant(arguments.integer_too_large(MAX_INT, span))
     return value
 
 
-def describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, Word):
-        return f"the name `{value.text}`"
-    if isinstance(value, tuple):
-        return "a list"
-    if isinstance(value, IO):
-        return "an `in -> out` pair"
-    return "nothing" if value is None else type(value).__name__
-
-
-def _is_int(v: Any) -> bool:
-    return isinstance(v, int) and not isinstance(v, bool)
-
-
-class Unknown:
-    """A block parameter's value while checking a block that no model uses (names only, no values)."""
-
-    def __repr__(self) -> str:
-        return "<unknown>"
-
-
-UNKNOWN = Unknown()
-
-
-def check_arg(spec: ArgSpec, value: Any, owner: str) -> tuple[Any, str]:
-    """Validate and normalize one value; returns (value, problem) with problem '' when fine."""
+def check_arg(spec: ArgSpec, value: Any) -> tuple[Any, ArgProblem | None]:
+    """Validate and normalize one value; returns (value, problem) with problem None when fine."""
     if isinstance(value, Unknown) or (isinstance(value, tuple) and any(isinstance(v, Unknown) for v in value)):
-        return value, ""
+        return value, None
     kind = spec.kind
     if isinstance(value, Word) and kind in ("choice", "padding", "str"):
         value = value.text
     if kind in ("optional_int", "optional_ints", "optional_float") and value is None:
-        return None, ""
+        return None, None
     if kind in ("int", "optional_int"):
-        if not _is_int(value):
-            return value, f"{_who(spec, owner)} must be an integer, not {describe(value)}"
+        if not is_int(value):
+            return value, ArgProblem("int", value)
         if abs(value) > MAX_SIZE:
-            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31), not {value:,}"
-    elif kind in ("float", "optional_float"):
-        if _is_int(value):
+            return value, ArgProblem("at_most", value)
+    elif kind in ("float", "optional_float", "number"):
+        if is_int(value) and kind != "number":
             value = float(value)
-        if not isinstance(value, float):
-            return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
-        if not math.isfinite(value):
-            return value, f"{_who(spec, owner)} must be a finite number, not {value!r}"
-    elif kind == "number":
         if isinstance(value, bool) or not isinstance(value, int | float):
-            return value, f"{_who(spec, owner)} must be a number, not {describe(value)}"
+            return value, ArgProblem("number", value)
         if isinstance(value, float) and not math.isfinite(value):
-            return value, f"{_who(spec, owner)} must be a finite number, not {value!r}"
+            return value, ArgProblem("finite", value)
     elif kind == "bool":
         if not isinstance(value, bool):
-            return value, f"{_who(spec, owner)} must be true or false, not {describe(value)}"
+            return value, ArgProblem("bool", value)
     elif kind == "choice" or kind == "str":
-        if not isinstance(value, str):
-            return value, f"{_who(spec, owner)} must be one of {', '.join(spec.choices)}, not {describe(value)}"
-        if spec.choices and value not in spec.choices:
-            hint = did_you_mean(value, spec.choices)
-            return value, f"{_who(spec, owner)} must be one of {', '.join(spec.choices)}, not `{value}`" + (
-                f"; {hint}" if hint else ""
-            )
-        return value, ""
+        if not isinstance(value, str) or (spec.choices and value not in spec.choices):
+            return value, ArgProblem("choice", value)
+        return value, None
     elif kind in ("ints", "optional_ints", "padding", "adaptive"):
         if kind == "padding" and isinstance(value, str):
-            if value in WORD_PADDINGS:
-                return value, ""
-            return value, f"{_who(spec, owner)} must be an integer, a list, `same` or `valid`, not `{value}`"
+            return value, None if value in WORD_PADDINGS else ArgProblem("padding", value)
         items = value if isinstance(value, tuple) else (value,)
-        ok = all(_is_int(v) or (kind == "adaptive" and v is None) for v in items)
+        ok = all(is_int(v) or (kind == "adaptive" and v is None) for v in items)
         if not ok or (isinstance(value, tuple) and len(value) != spec.arity):
-            want = f"an integer or a list of {spec.arity} integers" if spec.arity > 1 else "an integer"
-            return value, f"{_who(spec, owner)} must be {want}, not {describe(value)}"
+            return value, ArgProblem("ints", value)
         if any(v is not None and abs(v) > MAX_SIZE for v in items):
-            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31) in each entry"
+            return value, ArgProblem("each_at_most", value)
         if spec.arity == 1 and isinstance(value, tuple):
             value = value[0]
-        return value, _range_problem(spec, [v for v in items if v is not None], owner)
+        return value, _range_problem(spec, [v for v in items if v is not None])
     elif kind == "int_list":
         items = value if isinstance(value, tuple) else (value,)
-        if not items or not all(_is_int(v) for v in items):
-            return value, f"{_who(spec, owner)} must be a list of integers, not {describe(value)}"
+        if not items or not all(is_int(v) for v in items):
+            return value, ArgProblem("int_list", value)
         if any(abs(v) > MAX_SIZE for v in items):
-            return value, f"{_who(spec, owner)} must be at most {MAX_SIZE:,} (2**31) in each entry"
-        return tuple(items), ""
-    return value, _range_problem(spec, [value], owner)
+            return value, ArgProblem("each_at_most", value)
+        return tuple(items), None
+    return value, _range_problem(spec, [value])
 
 
-def _who(spec: ArgSpec, owner: str) -> str:
-    return f"`{spec.name}`" if owner == spec.name else f"`{spec.name}` of {owner}"
-
-
-def _range_problem(spec: ArgSpec, values: list[Any], owner: str) -> str:
+def _range_problem(spec: ArgSpec, values: list[Any]) -> ArgProblem | None:
     for v in values:
         if spec.minimum is not None and v < spec.minimum:
-            return f"{_who(spec, owner)} must be at least {spec.minimum:g}, not {v}"
+            return ArgProblem("minimum", v)
         if spec.maximum is not None and v > spec.maximum:
-            return f"{_who(spec, owner)} must be at most {spec.maximum:g}, not {v}"
-    return ""
+            return ArgProblem("maximum", v)
+    return None
 
 
 def bind(
@@ -258,16 +182,7 @@ def bind(
             spans[io[0]] = spans[io[1]] = arg.span
             continue
         if index >= len(positional_schema):
-            diags.append(
-                error(
-                    "E-arg-count",
-                    f"{owner} takes at most {len(positional_schema)} positional argument{'s' * (len(positional_schema) != 1)}, "
-                    f"but {len(positional)} were given",
-                    arg.span,
-                    label="extra argument",
-                    help=_signature_help(owner, schema),
-                )
-            )
+            diags.append(arguments.too_many_positional(owner, schema, len(positional), arg.span))
             break
         name = positional_schema[index].name
         values[name], spans[name], written[name] = value, arg.span, arg
@@ -276,30 +191,12 @@ def bind(
         spec = next((s for s in schema if s.name == arg.name or arg.name in s.aliases), None)
         if spec is None:
             names = [s.name for s in schema] + [a for s in schema for a in s.aliases]
-            hint = did_you_mean(arg.name, names)
-            diags.append(
-                error(
-                    "E-unknown-arg",
-                    f"{owner} has no argument `{arg.name}`",
-                    arg.name_span,
-                    label="unknown argument",
-                    help=hint or _signature_help(owner, schema),
-                    fixes=rename_fixes(arg.name, names, arg.name_span),
-                )
-            )
+            help = arguments.signature(owner, schema)
+            diags.append(arguments.unknown_argument(owner, arg.name, names, arg.name_span, help=help))
             continue
         if spec.name in values:
-            diags.append(
-                error(
-                    "E-arg-count",
-                    f"argument `{spec.name}` of {owner} is given twice",
-                    arg.span,
-                    label="given again here",
-                    secondary=(),
-                    help="remove one of them",
-                    fixes=_drop_repeated(arg, call_args, same=value == values[spec.name]),
-                )
-            )
+            fixes = _drop_repeated(arg, call_args, same=value == values[spec.name])
+            diags.append(arguments.given_twice(owner, spec.name, arg.span, fixes))
             continue
         values[spec.name], spans[spec.name], written[spec.name] = value, arg.span, arg
     bound: dict[str, Any] = {}
@@ -311,20 +208,12 @@ def bind(
     for spec in schema:
         if spec.name not in values:
             if spec.required and spec.name not in typos:
-                diags.append(
-                    error(
-                        "E-arg-count",
-                        f"{owner} needs the argument `{spec.name}`",
-                        call_span,
-                        label=f"`{spec.name}` missing",
-                        help=_signature_help(owner, schema),
-                    )
-                )
+                diags.append(arguments.missing_argument(owner, spec.name, schema, call_span))
             else:
                 bound[spec.name] = spec.default
             continue
-        value, problem = check_arg(spec, values[spec.name], owner)
-        if problem:
+        value, problem = check_arg(spec, values[spec.name])
+        if problem is not None:
             raw = values[spec.name]
             word = raw.text if isinstance(raw, Word) else raw if isinstance(raw, str) else None
             source_arg = written.get(spec.name)
@@ -334,7 +223,7 @@ def bind(
                 if word is not None and words and source_arg is not None
                 else ()
             )
-            diags.append(error("E-arg-type", problem, spans[spec.name], label=f"{describe(raw)}", fixes=fixes))
+            diags.append(arguments.bad_argument(spec, owner, problem, raw, spans[spec.name], fixes))
         # a bare word a schema kept as it is (a block parameter of kind "any") travels on as its text
         bound[spec.name] = value.text if isinstance(value, Word) else value
     return bound, spans, diags
@@ -384,16 +273,3 @@ def bind_call(
     if diags:  # a binding of the rest would only add "missing argument" cascades
         return {}, {}, diags
     return bind(owner, schema, evaluated, call_span, io=io, varargs=varargs)
-
-
-def _signature_help(owner: str, schema: tuple[ArgSpec, ...]) -> str:
-    parts = [s.name if s.required else f"{s.name}={_show_default(s.default)}" for s in schema]
-    return f"{owner}({', '.join(parts)})"
-
-
-def _show_default(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if value is None:
-        return "none"
-    return repr(value)

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from netspec.compiler import ir
-from netspec.compiler.diagnostics import Diagnostic, error
+from netspec.compiler.diagnostics import Diagnostic
+from netspec.compiler.reports import arguments
 
 _NAMED_INITS = ("zeros", "ones")
 # positional order, as torch.Tensor.normal_(mean, std)
 _CALLED_INITS = {"normal": ("mean", "std"), "trunc_normal": ("mean", "std")}
-_HELP = "write a number (`= 1e-6`), `= zeros`, `= ones`, `= normal(std=0.02)` or `= trunc_normal(std=0.02)`"
 
 
 def _arg(name: str, value: ir.Expr) -> ir.Arg:
@@ -25,38 +25,15 @@ def param_args(stmt: ir.ParamDecl, env: dict) -> tuple[list[ir.Arg], list[Diagno
         order = _CALLED_INITS[init.callee]
         positional = [a for a in init.args if a.name is None]
         if len(positional) > len(order):
-            return [], [
-                error(
-                    "E-arg-count",
-                    f"{init.callee} takes at most {len(order)} positional arguments ({', '.join(order)})",
-                    positional[len(order)].span,
-                    label="extra argument",
-                    help=_HELP,
-                )
-            ]
+            return [], [arguments.initializer_extra_argument(init.callee, order, positional[len(order)].span)]
         named = [_arg(order[i], a.value) for i, a in enumerate(positional)]
         named += [a for a in init.args if a.name is not None]
         unknown = [a for a in named if a.name not in order]
         if unknown:
-            return [], [
-                error(
-                    "E-unknown-arg",
-                    f"{init.callee} has no argument `{unknown[0].name}`",
-                    unknown[0].name_span or unknown[0].span,
-                    label="unknown argument",
-                    help=f"{init.callee}({', '.join(order)})",
-                )
-            ]
+            where = unknown[0].name_span or unknown[0].span
+            return [], [arguments.initializer_unknown_argument(init.callee, str(unknown[0].name), order, where)]
         return [*args, _arg("init", ir.Str(span=init.callee_span, value=init.callee)), *named], []
     if isinstance(init, ir.Call) or (isinstance(init, ir.Name) and init.id not in env):
         found = f"`{init.callee}(...)`" if isinstance(init, ir.Call) else f"`{init.id}`"
-        return [], [
-            error(
-                "E-arg-type",
-                f"param {stmt.target} has an unknown initializer {found}",
-                init.span,
-                label="not an initializer",
-                help=_HELP,
-            )
-        ]
+        return [], [arguments.unknown_initializer(stmt.target, found, init.span)]
     return [*args, _arg("init", ir.Str(span=init.span, value="constant")), _arg("value", init)], []

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netspec.compiler import ir
-from netspec.compiler.args import UNKNOWN, WORDS, NotConstant, Unknown, bind_call, constant, describe
+from netspec.compiler.arg_values import UNKNOWN, WORDS, Unknown, describe
+from netspec.compiler.args import NotConstant, bind_call, constant
 from netspec.compiler.catalog import CATALOG, OPERATOR_LAYERS
 from netspec.compiler.catalog.base import REQUIRED, ArgSpec
 from netspec.compiler.diagnostics import Diagnostic

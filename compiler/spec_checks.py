@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from netspec.compiler import ir
-from netspec.compiler.args import MAX_SIZE
+from netspec.compiler.arg_values import MAX_SIZE
 from netspec.compiler.diagnostics import Diagnostic, error
 from netspec.compiler.source import Span
 from netspec.compiler.suggest import closest, rename_fixes
